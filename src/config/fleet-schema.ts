@@ -1,0 +1,145 @@
+/**
+ * The fleet file's schema: the single source of truth for both the JSON Schema (validation,
+ * editor completion, reference docs) and the TypeScript types of the raw input.
+ */
+import { ISTIO_VERSIONS, DEFAULT_HUB, LATEST_ISTIO } from '../catalog/versions';
+import { arr, bool, int, literal, num, obj, oneOfStrings, record, str, type Static } from './schema-builder';
+
+export const FLEET_API_VERSION = 'meshc.dev/v1alpha1';
+export const FLEET_KIND = 'Fleet';
+/** Where the schema is published in the repository (and the npm package), for editors. */
+export const SCHEMA_PATH = 'schema/mesh.schema.json';
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+const DNS_SUBDOMAIN = '^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
+const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$';
+const MEMORY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
+const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+const LOG_SCOPES = '^[a-z][a-z0-9-]*:(debug|info|warn|error|none)(,[a-z][a-z0-9-]*:(debug|info|warn|error|none))*$';
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+const cpu = (description: string, dflt?: string) =>
+  str({ description, default: dflt, pattern: CPU, patternMessage: 'must be a CPU quantity such as 500m or 2' });
+const memory = (description: string, dflt?: string) =>
+  str({ description, default: dflt, pattern: MEMORY, patternMessage: 'must be a memory quantity such as 512Mi or 2Gi' });
+
+export const ResourcesSchema = obj(
+  {
+    requests: obj({ cpu: cpu('CPU request.'), memory: memory('Memory request.') }, { description: 'Guaranteed resources.' }),
+    limits: obj({ cpu: cpu('CPU limit.'), memory: memory('Memory limit.') }, { description: 'Upper bounds.' }),
+  },
+  { description: 'Container resources; fields given replace the default field by field.' },
+);
+
+export const IstiodSchema = obj(
+  {
+    autoscale: obj(
+      {
+        enabled: bool({ description: 'Render a HorizontalPodAutoscaler; when off, `replicas` is fixed.', default: true }),
+        min: int({ description: 'Minimum replicas.', default: 1, minimum: 1 }),
+        max: int({ description: 'Maximum replicas (at least `min`).', default: 5, minimum: 1 }),
+        targetCPUUtilization: int({ description: 'Average CPU utilisation (percent of requests) the HPA aims for.', default: 80, minimum: 1, maximum: 100 }),
+      },
+      { description: 'Horizontal autoscaling of istiod.' },
+    ),
+    replicas: int({ description: 'Fixed replica count, used only when autoscaling is off.', default: 1, minimum: 1 }),
+    resources: ResourcesSchema,
+    logLevel: str({
+      description: 'Log output level per scope, as istiod\'s `--log_output_level`.',
+      default: 'default:info',
+      pattern: LOG_SCOPES,
+      patternMessage: 'must be scope:level pairs separated by commas, e.g. default:info,ads:debug (levels: debug, info, warn, error, none)',
+    }),
+    logAsJson: bool({ description: 'Log as JSON instead of text.', default: false }),
+    traceSampling: num({ description: 'Percentage of requests traced by the proxies (PILOT_TRACE_SAMPLING).', default: 1, minimum: 0, maximum: 100 }),
+    keepaliveMaxServerConnectionAge: str({
+      description: 'Maximum age of a proxy\'s xDS connection before istiod asks it to reconnect, spreading load after scale-ups.',
+      default: '30m',
+      pattern: DURATION,
+      patternMessage: 'must be a duration such as 30m, 1h or 90s',
+    }),
+    enableAnalysis: bool({ description: 'Run configuration analysis inside istiod and report into resource status.', default: false }),
+    env: record(str(), {
+      description: 'Extra environment variables for istiod (feature flags). Variables meshc sets itself cannot be overridden here.',
+      keyPattern: ENV_NAME,
+    }),
+  },
+  { description: 'The istiod control-plane Deployment.' },
+);
+
+export const ControlPlaneSchema = obj(
+  {
+    namespace: str({ description: 'Namespace of the control plane; also Istio\'s root namespace.', default: 'istio-system', pattern: DNS_LABEL, patternMessage: 'must be a DNS label (lower case letters, digits and -, at most 63 characters)' }),
+    istiod: IstiodSchema,
+  },
+  { description: 'The control plane: istiod, its RBAC, webhooks and mesh configuration.' },
+);
+
+export const SecuritySchema = obj(
+  {
+    meshMtls: oneOfStrings(['STRICT', 'PERMISSIVE', 'off'] as const, {
+      description: 'Mesh-wide PeerAuthentication in the root namespace. `off` renders none (Istio then behaves as PERMISSIVE).',
+      default: 'STRICT',
+    }),
+  },
+  { description: 'Mesh-wide security defaults.' },
+);
+
+/** Everything a cluster can set; `defaults` sets the same fields for every cluster. */
+const settings = {
+  kubernetesVersion: str({
+    description: 'Kubernetes minor version of the cluster, checked against the Istio release\'s supported range. Required (here or in `defaults`).',
+    pattern: '^1\\.[0-9]+(\\.[0-9]+)?$',
+    patternMessage: 'must be a Kubernetes version such as "1.33"',
+    examples: ['1.33'],
+  }),
+  istio: obj(
+    {
+      version: oneOfStrings(ISTIO_VERSIONS, { description: 'Istio release from meshc\'s version catalog. Required (here or in `defaults`): meshc never upgrades a cluster on its own.', examples: [LATEST_ISTIO.version] }),
+      hub: str({ description: 'Registry and path of the Istio images (`<hub>/pilot`, `<hub>/proxyv2`); set it to use a mirror.', default: DEFAULT_HUB, pattern: '^[a-z0-9]([-a-z0-9._:/]*[a-z0-9])?$', patternMessage: 'must be an image registry path such as docker.io/istio' }),
+    },
+    { description: 'Istio release and images.' },
+  ),
+  clusterDomain: str({ description: 'DNS suffix of the cluster\'s services.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local' }),
+  network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a valid label value' }),
+  trustDomain: str({ description: 'SPIFFE trust domain of workload identities.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local or example.com' }),
+  meshId: str({ description: 'Mesh identifier; unset, Istio uses the trust domain.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a valid label value' }),
+  controlPlane: ControlPlaneSchema,
+  security: SecuritySchema,
+};
+
+export const DefaultsSchema = obj(settings, { description: 'Settings applied to every cluster; a cluster overrides any of them (objects merge, lists replace).' });
+
+export const ClusterSchema = obj(
+  {
+    name: str({ description: 'Cluster name: unique in the fleet, a DNS label; names the output folder and the Istio cluster id.', pattern: DNS_LABEL, patternMessage: 'must be a DNS label (lower case letters, digits and -, at most 63 characters)' }),
+    ...settings,
+  },
+  { required: ['name'], description: 'One cluster; any field not set comes from `defaults`.' },
+);
+
+export const FleetSchema = obj(
+  {
+    $schema: str({ description: 'Editors may point this at the published schema.' }),
+    apiVersion: literal(FLEET_API_VERSION, { description: 'Version of the fleet file format.' }),
+    kind: literal(FLEET_KIND, { description: 'Always `Fleet`.' }),
+    defaults: DefaultsSchema,
+    clusters: arr(ClusterSchema, { minItems: 1, description: 'The clusters of the fleet; each renders to `dist/<name>/`.' }),
+  },
+  { required: ['apiVersion', 'kind', 'clusters'], description: 'A meshc fleet: Istio settings for many clusters.' },
+);
+
+export type FleetFile = Static<typeof FleetSchema>;
+export type ClusterInput = Static<typeof ClusterSchema>;
+export type ClusterSettingsInput = Static<typeof DefaultsSchema>;
+export type ResourcesInput = Static<typeof ResourcesSchema>;
+
+/** The JSON Schema document published for editors. */
+export function fleetJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'meshc fleet file',
+    ...FleetSchema.json,
+  };
+}

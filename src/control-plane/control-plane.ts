@@ -1,0 +1,62 @@
+/**
+ * The whole control plane of one cluster, as upstream's `base` and `istiod` charts install it.
+ */
+import { Construct } from 'constructs';
+import type { ClusterConfig } from '../config/cluster-config';
+import { InjectionWebhook } from './injection-webhook';
+import { IstioReader } from './istio-reader';
+import { Istiod } from './istiod';
+import { istiodEnv } from './istiod-env';
+import { IstiodIdentity } from './istiod-identity';
+import { MeshConfig } from './mesh-config';
+import { ControlPlaneNamespace } from './namespace';
+import { SidecarInjectorConfig } from './sidecar-injector-config';
+import { ValidationWebhook } from './validation-webhook';
+
+export interface ControlPlaneProps {
+  readonly cluster: ClusterConfig;
+}
+
+export class ControlPlane extends Construct {
+  constructor(scope: Construct, id: string, props: ControlPlaneProps) {
+    super(scope, id);
+    const { cluster } = props;
+    const { namespace, revision } = cluster.controlPlane;
+    const release = cluster.istio.release;
+
+    new ControlPlaneNamespace(this, 'namespace', { name: namespace, release, network: cluster.network });
+    new IstioReader(this, 'reader', { namespace, release });
+    const identity = new IstiodIdentity(this, 'identity', { namespace, revision, release });
+    const istiod = new Istiod(this, 'istiod', {
+      namespace,
+      revision,
+      release,
+      hub: cluster.istio.hub,
+      serviceAccountName: identity.serviceAccountName,
+      clusterDomain: cluster.clusterDomain,
+      settings: cluster.controlPlane.istiod,
+      env: istiodEnv(cluster),
+    });
+    new MeshConfig(this, 'mesh', {
+      namespace,
+      revision,
+      release,
+      istiodService: istiod.name,
+      trustDomain: cluster.trustDomain,
+      meshId: cluster.meshId,
+    });
+    new SidecarInjectorConfig(this, 'injector', {
+      namespace,
+      revision,
+      release,
+      hub: cluster.istio.hub,
+      clusterId: cluster.name,
+      clusterDomain: cluster.clusterDomain,
+      network: cluster.network,
+      meshId: cluster.meshId,
+      istiodEnv: cluster.controlPlane.istiod.env,
+    });
+    new InjectionWebhook(this, 'injection', { namespace, revision, release, istiodService: istiod.name });
+    new ValidationWebhook(this, 'validation', { namespace, revision, release, istiodService: istiod.name });
+  }
+}

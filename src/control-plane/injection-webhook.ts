@@ -1,0 +1,79 @@
+/**
+ * The MutatingWebhookConfiguration that sends pod creations to istiod for sidecar injection.
+ *
+ * Four webhooks, one per way a pod can opt in, each with selectors that exclude the others so
+ * that a pod is injected at most once: a namespace labelled `istio.io/rev=<rev>`; a pod labelled
+ * `istio.io/rev=<rev>` in an unlabelled namespace; and, for the default revision, a namespace
+ * labelled `istio-injection=enabled` or a pod labelled `sidecar.istio.io/inject=true`.
+ */
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import type { IstioRelease } from '../catalog/versions';
+import { Labels } from '../labels';
+import { managedLabels, revisioned } from './metadata';
+import { IstiodPorts } from './ports';
+
+export interface InjectionWebhookProps {
+  readonly namespace: string;
+  readonly revision: string;
+  readonly release: IstioRelease;
+  readonly istiodService: string;
+}
+
+type Requirement = k8s.LabelSelectorRequirement;
+const exists = (key: string, present: boolean): Requirement => ({ key, operator: present ? 'Exists' : 'DoesNotExist' });
+const isIn = (key: string, values: string[]): Requirement => ({ key, operator: 'In', values });
+const notIn = (key: string, values: string[]): Requirement => ({ key, operator: 'NotIn', values });
+
+export class InjectionWebhook extends Construct {
+  constructor(scope: Construct, id: string, props: InjectionWebhookProps) {
+    super(scope, id);
+    const { revision } = props;
+    const notOptedOut = notIn(Labels.SIDECAR_INJECT, ['false']);
+    const webhook = (name: string, namespaceSelector: Requirement[], objectSelector: Requirement[]): k8s.MutatingWebhook => ({
+      name,
+      clientConfig: {
+        service: { name: props.istiodService, namespace: props.namespace, path: '/inject', port: IstiodPorts.WEBHOOK_SERVICE },
+      },
+      sideEffects: 'None',
+      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+      failurePolicy: 'Fail',
+      reinvocationPolicy: 'Never',
+      admissionReviewVersions: ['v1'],
+      namespaceSelector: { matchExpressions: namespaceSelector },
+      objectSelector: { matchExpressions: objectSelector },
+    });
+
+    const webhooks = [
+      webhook('rev.namespace.sidecar-injector.istio.io', [isIn(Labels.REV, [revision]), exists(Labels.INJECTION, false)], [notOptedOut]),
+      webhook(
+        'rev.object.sidecar-injector.istio.io',
+        [exists(Labels.REV, false), exists(Labels.INJECTION, false)],
+        [notOptedOut, isIn(Labels.REV, [revision])],
+      ),
+    ];
+    if (revision === 'default') {
+      webhooks.push(
+        webhook('namespace.sidecar-injector.istio.io', [isIn(Labels.INJECTION, ['enabled'])], [notOptedOut]),
+        webhook(
+          'object.sidecar-injector.istio.io',
+          [exists(Labels.INJECTION, false), exists(Labels.REV, false)],
+          [isIn(Labels.SIDECAR_INJECT, ['true']), exists(Labels.REV, false)],
+        ),
+      );
+    }
+
+    new k8s.KubeMutatingWebhookConfiguration(this, 'webhook', {
+      metadata: {
+        name: revisioned('istio-sidecar-injector', revision),
+        labels: {
+          [Labels.APP]: 'sidecar-injector',
+          [Labels.REV]: revision,
+          [Labels.OPERATOR_COMPONENT]: 'Pilot',
+          ...managedLabels('istiod', props.release),
+        },
+      },
+      webhooks,
+    });
+  }
+}

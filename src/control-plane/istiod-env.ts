@@ -1,0 +1,55 @@
+/**
+ * istiod's environment: which variables meshc sets, and from what. Kept apart from the
+ * Deployment so that resolution can refuse user env that would silently fight these.
+ */
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import type { ClusterConfig } from '../config/cluster-config';
+
+// Typed as the API's own EnvVarSource: cdk8s serialises only the fields it knows, in the
+// forms it knows, so a loosely typed valueFrom loses fields (a plain-string divisor) silently.
+export type EnvVar =
+  | { readonly name: string; readonly value: string }
+  | { readonly name: string; readonly valueFrom: k8s.EnvVarSource };
+
+/** Names meshc derives from the fleet file; user `env` may not override them. */
+export const ISTIOD_MANAGED_ENV = [
+  'REVISION',
+  'PILOT_CERT_PROVIDER',
+  'POD_NAME',
+  'POD_NAMESPACE',
+  'SERVICE_ACCOUNT',
+  'KUBECONFIG',
+  'CA_TRUSTED_NODE_ACCOUNTS',
+  'PILOT_TRACE_SAMPLING',
+  'PILOT_ENABLE_ANALYSIS',
+  'CLUSTER_ID',
+  'GOMAXPROCS',
+  'PLATFORM',
+] as const;
+
+const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
+
+export function istiodEnv(cluster: ClusterConfig): EnvVar[] {
+  const cp = cluster.controlPlane;
+  const managed: EnvVar[] = [
+    { name: 'REVISION', value: cp.revision },
+    { name: 'PILOT_CERT_PROVIDER', value: 'istiod' },
+    { name: 'POD_NAME', valueFrom: fieldRef('metadata.name') },
+    { name: 'POD_NAMESPACE', valueFrom: fieldRef('metadata.namespace') },
+    { name: 'SERVICE_ACCOUNT', valueFrom: fieldRef('spec.serviceAccountName') },
+    // istiod reads a remote cluster's kubeconfig here when it runs as an external control plane.
+    { name: 'KUBECONFIG', value: '/var/run/secrets/remote/config' },
+    // ztunnel (ambient) may request certificates on behalf of its node's workloads.
+    { name: 'CA_TRUSTED_NODE_ACCOUNTS', value: `${cp.namespace}/ztunnel` },
+    { name: 'PILOT_TRACE_SAMPLING', value: String(cp.istiod.traceSampling) },
+    { name: 'PILOT_ENABLE_ANALYSIS', value: String(cp.istiod.enableAnalysis) },
+    { name: 'CLUSTER_ID', value: cluster.name },
+    // Go would otherwise size its scheduler to the node's cores, not the container's limit.
+    { name: 'GOMAXPROCS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: k8s.Quantity.fromString('1') } } },
+    { name: 'PLATFORM', value: '' },
+  ];
+  const extra = Object.keys(cp.istiod.env)
+    .sort()
+    .map((name) => ({ name, value: cp.istiod.env[name] }));
+  return [...managed, ...extra];
+}

@@ -1,0 +1,53 @@
+/**
+ * The `istio` ConfigMap: MeshConfig and meshNetworks, which istiod watches and pushes to
+ * every proxy.
+ */
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import type { IstioRelease } from '../catalog/versions';
+import { Labels } from '../labels';
+import { toYaml } from '../render/yaml';
+import { managedLabels, revisioned } from './metadata';
+import { IstiodPorts } from './ports';
+
+export interface MeshConfigProps {
+  readonly namespace: string;
+  readonly revision: string;
+  readonly release: IstioRelease;
+  /** Service name of the istiod proxies dial. */
+  readonly istiodService: string;
+  readonly trustDomain: string;
+  /** Unset: Istio falls back to the trust domain. */
+  readonly meshId?: string;
+}
+
+/** MeshConfig as istiod reads it (the `mesh` key). */
+export function meshConfig(props: MeshConfigProps): Record<string, unknown> {
+  return {
+    defaultConfig: {
+      discoveryAddress: `${props.istiodService}.${props.namespace}.svc:${IstiodPorts.TLS_XDS}`,
+      ...(props.meshId ? { meshId: props.meshId } : {}),
+    },
+    defaultProviders: { metrics: ['prometheus'] },
+    enablePrometheusMerge: true,
+    rootNamespace: props.namespace,
+    trustDomain: props.trustDomain,
+  };
+}
+
+export class MeshConfig extends Construct {
+  constructor(scope: Construct, id: string, props: MeshConfigProps) {
+    super(scope, id);
+    new k8s.KubeConfigMap(this, 'configmap', {
+      metadata: {
+        name: revisioned('istio', props.revision),
+        namespace: props.namespace,
+        labels: { [Labels.REV]: props.revision, [Labels.OPERATOR_COMPONENT]: 'Pilot', ...managedLabels('istiod', props.release) },
+      },
+      data: {
+        mesh: toYaml(meshConfig(props), { sortKeys: true }).trimEnd(),
+        meshNetworks: toYaml({ networks: {} }).trimEnd(),
+      },
+    });
+  }
+}

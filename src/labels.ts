@@ -1,0 +1,35 @@
+/**
+ * Every label and annotation name meshc reads or writes, in one place. Istio's own names
+ * are facts of its API; the `app.kubernetes.io/*` ones mark what meshc manages.
+ */
+export const Labels = {
+  /** Istio revision an object or namespace belongs to. */
+  REV: 'istio.io/rev',
+  /** Namespace opt-in to sidecar injection by the default revision. */
+  INJECTION: 'istio-injection',
+  /** Pod opt-in or opt-out of sidecar injection. */
+  SIDECAR_INJECT: 'sidecar.istio.io/inject',
+  /** Ambient data plane mode; `none` keeps control-plane pods out of ambient. */
+  DATAPLANE_MODE: 'istio.io/dataplane-mode',
+  /** Network a namespace's workloads live on (multi-network meshes). */
+  NETWORK: 'topology.istio.io/network',
+  /** Selector label of istiod pods. */
+  ISTIO: 'istio',
+  APP: 'app',
+  /** Component name istioctl uses to find control-plane objects. */
+  OPERATOR_COMPONENT: 'operator.istio.io/component',
+  MANAGED_BY: 'app.kubernetes.io/managed-by',
+  PART_OF: 'app.kubernetes.io/part-of',
+  NAME: 'app.kubernetes.io/name',
+  VERSION: 'app.kubernetes.io/version',
+  POD_SECURITY_ENFORCE: 'pod-security.kubernetes.io/enforce',
+  POD_SECURITY_ENFORCE_VERSION: 'pod-security.kubernetes.io/enforce-version',
+} as const;
+
+export const Annotations = {
+  SIDECAR_INJECT: 'sidecar.istio.io/inject',
+  PROMETHEUS_SCRAPE: 'prometheus.io/scrape',
+  PROMETHEUS_PORT: 'prometheus.io/port',
+} as const;
+
+export const MANAGER = 'meshc';

@@ -1,0 +1,41 @@
+/**
+ * load → validate → resolve: the fleet file to a resolved, checked fleet. Nothing here writes.
+ */
+import { readFileSync } from 'node:fs';
+import type { FleetConfig } from './config/cluster-config';
+import { InputError, type Diagnostic } from './config/diagnostic';
+import { fleetJsonSchema, type FleetFile } from './config/fleet-schema';
+import { resolveFleet } from './config/resolve';
+import { checkAgainstSchema } from './config/schema-check';
+import { parseYamlSource } from './config/source';
+import { INJECTION_TEMPLATES_PENDING } from './control-plane/sidecar-injector-config';
+
+export interface LoadedFleet {
+  readonly fleet: FleetConfig;
+  /** Problems that do not stop the render, tied to a place in the file. */
+  readonly warnings: readonly Diagnostic[];
+  /** Fleet-wide notes about what the render does not do yet. */
+  readonly notices: readonly string[];
+}
+
+/** Parses, validates and resolves fleet-file text. Throws InputError with every problem found. */
+export function loadFleetText(file: string, text: string): LoadedFleet {
+  const doc = parseYamlSource(file, text);
+  const schemaErrors = checkAgainstSchema(doc, fleetJsonSchema());
+  if (schemaErrors.length > 0) throw new InputError(schemaErrors);
+  const { fleet, diagnostics } = resolveFleet(doc, doc.data as FleetFile);
+  if (diagnostics.some((d) => d.severity === 'error')) throw new InputError(diagnostics);
+  return { fleet, warnings: diagnostics, notices: [INJECTION_TEMPLATES_PENDING] };
+}
+
+/** Reads and loads a fleet file; an unreadable file is an input error too. */
+export function loadFleetFile(file: string): LoadedFleet {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new InputError([{ severity: 'error', file, line: 1, column: 1, path: '', message: `cannot read the fleet file: ${reason}` }]);
+  }
+  return loadFleetText(file, text);
+}

@@ -1,0 +1,35 @@
+/**
+ * Everything meshc renders for one cluster.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { ClusterConfig } from '../config/cluster-config';
+import { ControlPlane } from '../control-plane/control-plane';
+import { PeerAuthentication } from '../security/peer-authentication';
+import { Layer } from './layers';
+
+export interface ClusterChartProps {
+  readonly cluster: ClusterConfig;
+}
+
+export class ClusterChart extends Chart {
+  readonly cluster: ClusterConfig;
+
+  constructor(scope: Construct, props: ClusterChartProps) {
+    // Objects carry explicit names; the chart must not prefix or hash them.
+    super(scope, props.cluster.name, { disableResourceNameHashes: true });
+    this.cluster = props.cluster;
+    const { cluster } = props;
+
+    new ControlPlane(new Layer(this, 'control-plane'), 'control-plane', { cluster });
+
+    const policies = new Layer(this, 'policies');
+    if (cluster.security.meshMtls !== 'off') {
+      new PeerAuthentication(policies, 'mesh-mtls', {
+        name: 'default',
+        namespace: cluster.controlPlane.namespace,
+        mode: cluster.security.meshMtls,
+      });
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Fleet → files: one YAML file per object under `<cluster>/<layer>/`, plus a
+ * kustomization.yaml per cluster. Pure: the result is a map of relative path to content.
+ */
+import { ApiObject, App } from 'cdk8s';
+import type { ClusterConfig, FleetConfig } from '../config/cluster-config';
+import { ClusterChart } from './cluster-chart';
+import { LAYERS, layerOf } from './layers';
+import { toYaml } from './yaml';
+
+/** Relative path → file content, in the order files are listed. */
+export type RenderedTree = ReadonlyMap<string, string>;
+
+export interface RenderedObject {
+  readonly layer: (typeof LAYERS)[number];
+  readonly path: string;
+  readonly manifest: Record<string, unknown>;
+}
+
+export function renderFleet(fleet: FleetConfig): RenderedTree {
+  const files = new Map<string, string>();
+  for (const cluster of [...fleet.clusters].sort((a, b) => compare(a.name, b.name))) {
+    for (const [path, content] of renderCluster(cluster)) files.set(path, content);
+  }
+  return files;
+}
+
+/** The objects of one cluster in apply order, with their paths relative to the cluster folder. */
+export function renderClusterObjects(cluster: ClusterConfig): RenderedObject[] {
+  const app = new App();
+  const chart = new ClusterChart(app, { cluster });
+  const objects: RenderedObject[] = [];
+  const seen = new Map<string, string>();
+  for (const node of chart.node.findAll()) {
+    if (!(node instanceof ApiObject)) continue;
+    const manifest = node.toJson() as Record<string, unknown>;
+    const layer = layerOf(node);
+    const path = objectPath(layer, manifest);
+    const previous = seen.get(path);
+    if (previous) throw new Error(`${cluster.name}: ${node.node.path} and ${previous} render to the same file ${path}`);
+    seen.set(path, node.node.path);
+    objects.push({ layer, path, manifest });
+  }
+  return objects.sort((a, b) => LAYERS.indexOf(a.layer) - LAYERS.indexOf(b.layer) || compare(a.path, b.path));
+}
+
+function renderCluster(cluster: ClusterConfig): Map<string, string> {
+  const files = new Map<string, string>();
+  const objects = renderClusterObjects(cluster);
+  for (const o of objects) files.set(`${cluster.name}/${o.path}`, toYaml(o.manifest));
+  files.set(
+    `${cluster.name}/kustomization.yaml`,
+    toYaml({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: objects.map((o) => o.path),
+    }),
+  );
+  return files;
+}
+
+/**
+ * `<layer>/<kind>-<name>.yaml` for cluster-scoped objects, `<layer>/<namespace>/<kind>-<name>.yaml`
+ * for namespaced ones. Kinds carry no dashes and namespaces no dots, so paths never collide.
+ */
+function objectPath(layer: string, manifest: Record<string, unknown>): string {
+  const kind = String(manifest.kind).toLowerCase();
+  const metadata = manifest.metadata as { name: string; namespace?: string };
+  const file = `${kind}-${metadata.name}.yaml`;
+  return metadata.namespace ? `${layer}/${metadata.namespace}/${file}` : `${layer}/${file}`;
+}
+
+/** Locale-independent ordering (plain code-unit comparison). */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
