@@ -1,18 +1,22 @@
 #!/usr/bin/env node
-// Regenerates imports/ from an Istio CRD file: `npm run import -- <crd-all.gen.yaml>`.
+// Regenerates imports/ from an Istio CRD file: `npm run import -- <crd-all.gen.yaml> [--out DIR]`.
 // The CRDs' description texts are stripped first: the project keeps the types, not the
 // upstream prose. The version catalog names the file each Istio version ships.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const source = process.argv[2];
-if (!source) {
-  console.error('usage: npm run import -- <path to crd-all.gen.yaml>');
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+const target = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '') : join(root, 'imports');
+if (outIndex >= 0) args.splice(outIndex, 2);
+const source = args[0];
+if (!source || args.length !== 1) {
+  console.error('usage: npm run import -- <path to crd-all.gen.yaml> [--out DIR]');
   process.exit(2);
 }
 
@@ -41,15 +45,16 @@ try {
   const stripped = join(work, 'crds.yaml');
   writeFileSync(stripped, docs.map((d) => stringify(stripDescriptions(d))).join('---\n'));
   const out = join(work, 'out');
-  execFileSync(join(root, 'node_modules', '.bin', 'cdk8s'), ['import', stripped, '--language', 'typescript', '--output', out], {
-    stdio: 'inherit',
+  execFileSync(join(root, 'node_modules', '.bin', 'cdk8s'), ['import', stripped, '--language', 'typescript', '--output', out, '--no-check-upgrade'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
     cwd: work,
   });
-  for (const file of readdirSync(join(root, 'imports'))) {
-    if (file.endsWith('.istio.io.ts')) rmSync(join(root, 'imports', file));
+  mkdirSync(target, { recursive: true });
+  for (const file of readdirSync(target)) {
+    if (file.endsWith('.istio.io.ts')) rmSync(join(target, file));
   }
-  for (const file of readdirSync(out)) renameSync(join(out, file), join(root, 'imports', file));
-  console.log(`imports/ regenerated from ${docs.length} CRDs`);
+  for (const file of readdirSync(out)) renameSync(join(out, file), join(target, file));
+  console.log(`${target}: regenerated from ${docs.length} CRDs`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

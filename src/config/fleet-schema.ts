@@ -24,13 +24,22 @@ const cpu = (description: string, dflt?: string) =>
 const memory = (description: string, dflt?: string) =>
   str({ description, default: dflt, pattern: MEMORY, patternMessage: 'must be a memory quantity such as 512Mi or 2Gi' });
 
-export const ResourcesSchema = obj(
-  {
-    requests: obj({ cpu: cpu('CPU request.'), memory: memory('Memory request.') }, { description: 'Guaranteed resources.' }),
-    limits: obj({ cpu: cpu('CPU limit.'), memory: memory('Memory limit.') }, { description: 'Upper bounds.' }),
-  },
-  { description: 'Container resources; fields given replace the default field by field.' },
-);
+/** Container resources with a component's own defaults (fields given replace defaults one by one). */
+export function resourcesSchema(defaults: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } } = {}) {
+  return obj(
+    {
+      requests: obj(
+        { cpu: cpu('CPU request.', defaults.requests?.cpu), memory: memory('Memory request.', defaults.requests?.memory) },
+        { description: 'Guaranteed resources; the HPA\'s CPU target is a share of the CPU request.' },
+      ),
+      limits: obj(
+        { cpu: cpu('CPU limit.', defaults.limits?.cpu), memory: memory('Memory limit.', defaults.limits?.memory) },
+        { description: 'Upper bounds.' },
+      ),
+    },
+    { description: 'Container resources; fields given replace the default field by field.' },
+  );
+}
 
 export const IstiodSchema = obj(
   {
@@ -44,7 +53,7 @@ export const IstiodSchema = obj(
       { description: 'Horizontal autoscaling of istiod.' },
     ),
     replicas: int({ description: 'Fixed replica count, used only when autoscaling is off.', default: 1, minimum: 1 }),
-    resources: ResourcesSchema,
+    resources: resourcesSchema({ requests: { cpu: '500m', memory: '2048Mi' } }),
     logLevel: str({
       description: 'Log output level per scope, as istiod\'s `--log_output_level`.',
       default: 'default:info',
@@ -133,7 +142,7 @@ export const FleetSchema = obj(
 export type FleetFile = Static<typeof FleetSchema>;
 export type ClusterInput = Static<typeof ClusterSchema>;
 export type ClusterSettingsInput = Static<typeof DefaultsSchema>;
-export type ResourcesInput = Static<typeof ResourcesSchema>;
+export type ResourcesInput = Static<ReturnType<typeof resourcesSchema>>;
 
 /** The JSON Schema document published for editors. */
 export function fleetJsonSchema(): Record<string, unknown> {

@@ -7,7 +7,6 @@ import { imageRef, type IstioRelease } from '../catalog/versions';
 import type { IstiodSettings } from '../config/cluster-config';
 import { Annotations, Labels } from '../labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security/restricted';
-import { deepMerge } from '../util/deep-merge';
 import type { EnvVar } from './istiod-env';
 import { managedLabels, revisioned } from './metadata';
 import { IstiodPorts } from './ports';
@@ -32,8 +31,6 @@ export interface IstiodProps {
  * request is what the autoscaler's utilisation target is a percentage of: without it the
  * HorizontalPodAutoscaler cannot compute utilisation and never scales.
  */
-export const ISTIOD_DEFAULT_RESOURCES: IstiodSettings['resources'] = { requests: { cpu: '500m', memory: '2048Mi' } };
-
 /**
  * Labels selecting istiod pods, as upstream chooses them. Deployment selectors are immutable,
  * so matching upstream lets meshc adopt an existing Helm-installed istiod in place.
@@ -133,7 +130,7 @@ export class Istiod extends Construct {
                   timeoutSeconds: 5,
                 },
                 env: props.env.map((e) => ({ ...e })),
-                resources: quantities(deepMerge<IstiodSettings['resources']>(ISTIOD_DEFAULT_RESOURCES, settings.resources)),
+                resources: quantities(settings.resources),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [
                   { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },

@@ -37,7 +37,7 @@ export interface SidecarInjectorConfigProps {
  */
 export function injectorValues(props: SidecarInjectorConfigProps): Record<string, unknown> {
   return {
-    // Gateway pods take these instead of the defaults the gateway templates set.
+    // Left empty so that the gateway templates apply their own pod security defaults.
     gateways: { seccompProfile: {}, securityContext: {} },
     global: {
       caAddress: '',
@@ -85,7 +85,7 @@ export function injectorValues(props: SidecarInjectorConfigProps): Record<string
       sts: { servicePort: 0 },
       tag: props.release.version,
       variant: '',
-      // Waypoint proxies (ambient) the waypoint template deploys.
+      // The waypoint template sizes and schedules ambient waypoints from these.
       waypoint: {
         affinity: {},
         nodeSelector: {},

@@ -1,0 +1,110 @@
+/**
+ * The `meshc` command as users and CI run it: the built bin in a fresh process.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readTree } from '../src/output/tree-writer';
+import { singleCluster } from './support/fleet';
+import { EXAMPLE_FLEET, REPO } from './support/objects';
+
+const BIN = join(REPO, 'bin', 'meshc.js');
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'meshc-cli-'));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+function meshc(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('meshc CLI', () => {
+  it('prints its version and help', () => {
+    expect(meshc(['--version'])).toMatchObject({ code: 0, stdout: `${require('../package.json').version}\n` });
+    const help = meshc(['--help']);
+    expect(help.code).toBe(0);
+    for (const cmd of ['synth', 'validate', 'check', 'schema']) expect(help.stdout).toContain(`  ${cmd}`);
+    for (const cmd of ['synth', 'validate', 'check', 'schema']) {
+      const r = meshc([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: meshc ${cmd}`);
+    }
+  });
+
+  it('exits 2 on usage errors', () => {
+    expect(meshc([]).code).toBe(2);
+    expect(meshc(['synthesize'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "synthesize"') });
+    expect(meshc(['synth', '--confg', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option --confg') });
+    expect(meshc(['synth', '--config'])).toMatchObject({ code: 2, stderr: expect.stringContaining('option --config needs a value') });
+  });
+
+  it('renders mesh.yaml into dist by default', () => {
+    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    const r = meshc(['synth']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^dist: 3 clusters rendered; \d+ added, 0 changed, 0 removed\n$/);
+    expect(r.stderr).toContain('note: the istio-sidecar-injector ConfigMap carries injection values and policy but no injection templates yet');
+    expect(readTree(join(work, 'dist')).has('prod-eu-west/control-plane/istio-system/deployment-istiod.yaml')).toBe(true);
+    expect(meshc(['synth']).stdout).toBe('dist: up to date (3 clusters)\n');
+  });
+
+  it('validate says the injection templates are still missing and writes nothing', () => {
+    writeFileSync(join(work, 'fleet.yaml'), singleCluster());
+    const r = meshc(['validate', '--config', 'fleet.yaml']);
+    expect(r).toMatchObject({ code: 0, stdout: 'fleet.yaml: valid (one)\n' });
+    expect(r.stderr).toMatch(/^note: .*no injection templates yet/m);
+    expect(readTree(work).size).toBe(1);
+  });
+
+  it('on bad input exits 1, names file, line and field, and leaves dist untouched', () => {
+    writeFileSync(join(work, 'fleet.yaml'), singleCluster());
+    expect(meshc(['synth', '--config', 'fleet.yaml', '--out', 'out']).code).toBe(0);
+    const before = readTree(join(work, 'out'));
+    writeFileSync(join(work, 'fleet.yaml'), singleCluster('    security: { meshMtls: strict }\n'));
+    const r = meshc(['synth', '--config', 'fleet.yaml', '--out', 'out']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('fleet.yaml:8:27: error: clusters[0].security.meshMtls: "strict" is not one of STRICT, PERMISSIVE, off; did you mean "STRICT"?');
+    expect(r.stderr).toContain('1 error; nothing was written');
+    expect(readTree(join(work, 'out'))).toEqual(before);
+  });
+
+  it('exits 1 for a missing fleet file', () => {
+    const r = meshc(['validate', '--config', 'nope.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('nope.yaml:1:1: error: cannot read the fleet file: no such file');
+  });
+
+  it('check exits 1 and lists stale files until synth runs', () => {
+    writeFileSync(join(work, 'mesh.yaml'), singleCluster());
+    meshc(['synth']);
+    expect(meshc(['check'])).toMatchObject({ code: 0, stdout: 'dist: up to date\n' });
+    writeFileSync(join(work, 'mesh.yaml'), singleCluster('', { name: 'two' }));
+    const r = meshc(['check']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('missing   dist/two/kustomization.yaml');
+    expect(r.stderr).toContain('extra     dist/one/kustomization.yaml');
+    meshc(['synth']);
+    expect(readTree(join(work, 'dist')).has('one/kustomization.yaml')).toBe(false);
+    expect(meshc(['check']).code).toBe(0);
+  });
+
+  it('refuses to overwrite a folder it did not write', () => {
+    writeFileSync(join(work, 'mesh.yaml'), singleCluster());
+    const r = meshc(['synth', '--out', '.']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('refusing to replace .');
+  });
+
+  it('renders byte-identical output in any time zone and locale', () => {
+    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    meshc(['synth', '--out', 'a'], { TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
+    meshc(['synth', '--out', 'b'], { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
+    const a = readTree(join(work, 'a'));
+    expect(a.size).toBeGreaterThan(10);
+    expect(readTree(join(work, 'b'))).toEqual(a);
+  });
+});
