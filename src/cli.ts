@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatDiagnostic, InputError } from './config/diagnostic';
 import { fleetJsonSchema } from './config/fleet-schema';
+import { fleetReferenceMarkdown } from './config/reference-doc';
 import { OutputError, diffTree, isEmptyDiff, writeTree, type TreeDiff } from './output/tree-writer';
 import { loadFleetFile, type LoadedFleet } from './pipeline';
 import { renderFleet } from './render/render';
@@ -87,11 +88,16 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   schema: {
-    summary: 'print the JSON Schema of the fleet file (or write it with --out)',
-    usage: 'meshc schema [--out FILE]',
-    options: { '--out FILE': 'write the schema to FILE instead of standard output' },
+    summary: 'print the JSON Schema of the fleet file, or its Markdown reference',
+    usage: 'meshc schema [--format json|markdown] [--out FILE]',
+    options: { '--format FORMAT': 'json (default) or markdown', '--out FILE': 'write to FILE instead of standard output' },
     run(opts, io) {
-      const text = JSON.stringify(fleetJsonSchema(), null, 2) + '\n';
+      const format = opts.format ?? 'json';
+      if (format !== 'json' && format !== 'markdown') {
+        io.err(`meshc schema: unknown format "${format}" (json or markdown)`);
+        return EXIT_USAGE;
+      }
+      const text = format === 'json' ? JSON.stringify(fleetJsonSchema(), null, 2) + '\n' : fleetReferenceMarkdown(fleetJsonSchema());
       if (opts.out) {
         mkdirSync(dirname(opts.out), { recursive: true });
         writeFileSync(opts.out, text);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LATEST_ISTIO } from '../src/catalog/versions';
 import { fleetJsonSchema, SCHEMA_PATH } from '../src/config/fleet-schema';
+import { fleetReferenceMarkdown } from '../src/config/reference-doc';
 import { diffTree, readTree } from '../src/output/tree-writer';
 import { loadFleetFile } from '../src/pipeline';
 import { renderFleet } from '../src/render/render';
@@ -29,6 +30,12 @@ describe('committed files', () => {
     const published = JSON.parse(readFileSync(join(REPO, SCHEMA_PATH), 'utf8'));
     expect(published, 'run `npm run schema`').toEqual(fleetJsonSchema());
     expect(readFileSync(EXAMPLE_FLEET, 'utf8').split('\n')[0]).toBe(`# yaml-language-server: $schema=./${SCHEMA_PATH}`);
+  });
+
+  it('the fleet file reference lists every field of the schema', () => {
+    const doc = readFileSync(join(REPO, 'docs', 'fleet-reference.md'), 'utf8');
+    expect(doc, 'run `npm run schema`').toBe(fleetReferenceMarkdown(fleetJsonSchema()));
+    expect(doc).toContain('| `defaults.controlPlane.istiod.autoscale.min` | integer | `1` |');
   });
 
   it('imports/ is the description-free import of the newest catalog version\'s CRDs', () => {
