@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
 import { Labels } from '../labels';
-import { managedLabels, revisioned } from './metadata';
+import { revisionLabels, revisioned } from './metadata';
 import { IstiodPorts } from './ports';
 
 export interface InjectionWebhookProps {
@@ -66,12 +66,7 @@ export class InjectionWebhook extends Construct {
     new k8s.KubeMutatingWebhookConfiguration(this, 'webhook', {
       metadata: {
         name: revisioned('istio-sidecar-injector', revision),
-        labels: {
-          [Labels.APP]: 'sidecar-injector',
-          [Labels.REV]: revision,
-          [Labels.OPERATOR_COMPONENT]: 'Pilot',
-          ...managedLabels('istiod', props.release),
-        },
+        labels: { [Labels.APP]: 'sidecar-injector', ...revisionLabels(revision, props.release) },
       },
       webhooks,
     });

@@ -5,9 +5,8 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
-import { Labels } from '../labels';
 import { toYaml } from '../render/yaml';
-import { managedLabels, revisioned } from './metadata';
+import { revisionLabels, revisioned } from './metadata';
 import { IstiodPorts } from './ports';
 
 export interface MeshConfigProps {
@@ -42,7 +41,7 @@ export class MeshConfig extends Construct {
       metadata: {
         name: revisioned('istio', props.revision),
         namespace: props.namespace,
-        labels: { [Labels.REV]: props.revision, [Labels.OPERATOR_COMPONENT]: 'Pilot', ...managedLabels('istiod', props.release) },
+        labels: revisionLabels(props.revision, props.release),
       },
       data: {
         mesh: toYaml(meshConfig(props), { sortKeys: true }).trimEnd(),

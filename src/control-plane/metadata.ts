@@ -18,3 +18,8 @@ export function managedLabels(component: string, release: IstioRelease): Record<
     [Labels.MANAGED_BY]: MANAGER,
   };
 }
+
+/** Labels of the per-revision objects istiod itself reads or serves (its ConfigMaps, its webhook). */
+export function revisionLabels(revision: string, release: IstioRelease): Record<string, string> {
+  return { [Labels.REV]: revision, [Labels.OPERATOR_COMPONENT]: 'Pilot', ...managedLabels('istiod', release) };
+}

@@ -8,9 +8,8 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
-import { Labels } from '../labels';
 import { toYaml } from '../render/yaml';
-import { managedLabels, revisioned } from './metadata';
+import { revisionLabels, revisioned } from './metadata';
 import { IstiodPorts } from './ports';
 
 export const INJECTION_TEMPLATES_PENDING =
@@ -128,7 +127,7 @@ export class SidecarInjectorConfig extends Construct {
       metadata: {
         name: revisioned('istio-sidecar-injector', props.revision),
         namespace: props.namespace,
-        labels: { [Labels.REV]: props.revision, [Labels.OPERATOR_COMPONENT]: 'Pilot', ...managedLabels('istiod', props.release) },
+        labels: revisionLabels(props.revision, props.release),
       },
       data: {
         values: JSON.stringify(injectorValues(props), null, 2),
