@@ -28,6 +28,11 @@ describe('version catalog', () => {
     }
   });
 
+  it('lists the upstream pilot and proxyv2 images of every release', () => {
+    expect(findRelease('1.28.10')!.images).toEqual({ pilot: 'docker.io/istio/pilot:1.28.10', proxyv2: 'docker.io/istio/proxyv2:1.28.10' });
+    expect(LATEST_ISTIO.images.proxyv2).toBe('docker.io/istio/proxyv2:1.30.3');
+  });
+
   it('names images and the newest release', () => {
     expect(imageRef('docker.io/istio', 'proxyv2', '1.29.6')).toBe('docker.io/istio/proxyv2:1.29.6');
     expect(LATEST_ISTIO.version).toBe('1.30.3');

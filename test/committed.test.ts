@@ -21,6 +21,16 @@ describe('committed files', () => {
     expect(diff, 'dist/ is stale: run `npm run synth` and commit dist/').toEqual({ added: [], changed: [], removed: [] });
   });
 
+  it('`npx cdk8s synth` renders the same fleet through cdk8s.yaml', () => {
+    const out = mkdtempSync(join(tmpdir(), 'meshc-cdk8s-'));
+    try {
+      execFileSync(join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--output', out], { cwd: REPO, stdio: 'ignore' });
+      expect(diffTree(out, renderFleet(loadFleetFile(EXAMPLE_FLEET).fleet))).toEqual({ added: [], changed: [], removed: [] });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('rendering twice gives the same bytes', () => {
     const fleet = loadFleetFile(EXAMPLE_FLEET).fleet;
     expect(renderFleet(fleet)).toEqual(renderFleet(fleet));

@@ -16,6 +16,8 @@ export interface IstioRelease {
   readonly endOfLife: boolean;
   /** Minor versions this release can emulate with `compatibilityVersion`. */
   readonly compatibilityVersions: readonly string[];
+  /** Upstream images of this release (a fleet may pull them from a mirror `hub` instead). */
+  readonly images: Readonly<Record<IstioImage, string>>;
   /** The upstream CRD bundle of this release and its sha256, to verify vendored copies. */
   readonly crds: { readonly url: string; readonly sha256: string };
 }
@@ -33,6 +35,7 @@ function release(
     kubernetes: { min: kubernetes[0], max: kubernetes[1] },
     endOfLife,
     compatibilityVersions,
+    images: { pilot: imageRef(DEFAULT_HUB, 'pilot', version), proxyv2: imageRef(DEFAULT_HUB, 'proxyv2', version) },
     crds: {
       url: `https://raw.githubusercontent.com/istio/istio/${version}/manifests/charts/base/files/crd-all.gen.yaml`,
       sha256: crdSha256,
