@@ -46,7 +46,7 @@ const cases: { name: string; text: string; errors: string[] }[] = [
   {
     name: 'cluster name that is not a DNS label',
     text: `${HEADER}clusters:\n  - name: Prod_EU\n`,
-    errors: ['fleet.yaml:4:11: error: clusters[0].name: must be a DNS label (lower case letters, digits and -, at most 63 characters)'],
+    errors: ['fleet.yaml:4:11: error: clusters[0].name: must be a DNS label (lower case letters, digits and -, at most 63 characters), got "Prod_EU"'],
   },
   {
     name: 'missing cluster name and wrong kind',
@@ -66,8 +66,8 @@ const cases: { name: string; text: string; errors: string[] }[] = [
     text: `${HEADER}clusters:\n  - name: a\n    controlPlane:\n      istiod:\n        autoscale: { min: 0 }\n        resources: { requests: { cpu: lots, memory: 2GB } }\n`,
     errors: [
       'fleet.yaml:7:27: error: clusters[0].controlPlane.istiod.autoscale.min: must be >= 1, got 0',
-      'fleet.yaml:8:39: error: clusters[0].controlPlane.istiod.resources.requests.cpu: must be a CPU quantity such as 500m or 2',
-      'fleet.yaml:8:53: error: clusters[0].controlPlane.istiod.resources.requests.memory: must be a memory quantity such as 512Mi or 2Gi',
+      'fleet.yaml:8:39: error: clusters[0].controlPlane.istiod.resources.requests.cpu: must be a CPU quantity such as 500m or 2, got "lots"',
+      'fleet.yaml:8:53: error: clusters[0].controlPlane.istiod.resources.requests.memory: must be a memory quantity such as 512Mi or 2Gi, got "2GB"',
     ],
   },
   {

@@ -80,7 +80,7 @@ describe('checkAgainstSchema', () => {
     `;
     expect(check(fleetSchema, text)).toEqual([
       'fleet.yaml:3:5: error: clusters[0].istio: missing required field "istio"',
-      'fleet.yaml:3:11: error: clusters[0].name: cluster names are lowercase DNS labels',
+      'fleet.yaml:3:11: error: clusters[0].name: cluster names are lowercase DNS labels, got "East"',
       'fleet.yaml:4:24: error: clusters[0].kubernetesVersion: expected a string, got the number 1.3; quote it: "1.30" (YAML reads 1.30 as 1.3)',
       'fleet.yaml:5:5: error: clusters[0].istoi: unknown field "istoi"; did you mean "istio"?',
       'fleet.yaml:9:16: error: clusters[1].istio.version: "1.22" does not match the pattern ^1\\.\\d+\\.\\d+$',
@@ -292,13 +292,13 @@ describe('patterns', () => {
 
   it('uses x-pattern-message when the schema has one', () => {
     expect(check(schema, 'revision: "1_22"\n')).toEqual([
-      'fleet.yaml:1:11: error: revision: revisions are lowercase letters, digits and dashes',
+      'fleet.yaml:1:11: error: revision: revisions are lowercase letters, digits and dashes, got "1_22"',
     ]);
   });
 
   it('falls back to the editor annotation patternErrorMessage', () => {
     const editorSchema = { type: 'object', properties: { id: { type: 'string', pattern: '^\\d+$', patternErrorMessage: 'ids are digits' } } };
-    expect(check(editorSchema, 'id: x1\n')).toEqual(['fleet.yaml:1:5: error: id: ids are digits']);
+    expect(check(editorSchema, 'id: x1\n')).toEqual(['fleet.yaml:1:5: error: id: ids are digits, got "x1"']);
   });
 });
 
@@ -497,7 +497,7 @@ describe('conditionals and other keywords', () => {
 
   it('reports invalid field names at the key', () => {
     expect(check(schema, 'labels:\n  app: a\n  Team: b\n')).toEqual([
-      'fleet.yaml:3:3: error: labels.Team: invalid field name: label names are lowercase',
+      'fleet.yaml:3:3: error: labels.Team: invalid field name: label names are lowercase, got "Team"',
     ]);
   });
 

@@ -111,9 +111,9 @@ const settings = {
     { description: 'Istio release and images.' },
   ),
   clusterDomain: str({ description: 'DNS suffix of the cluster\'s services.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local' }),
-  network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a valid label value' }),
+  network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
   trustDomain: str({ description: 'SPIFFE trust domain of workload identities.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local or example.com' }),
-  meshId: str({ description: 'Mesh identifier; unset, Istio uses the trust domain.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a valid label value' }),
+  meshId: str({ description: 'Mesh identifier; unset, Istio uses the trust domain.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
   controlPlane: ControlPlaneSchema,
   security: SecuritySchema,
 };

@@ -48,7 +48,7 @@ function typeOf(schema: JsonSchema): string {
   }
   if (schema.type === 'array' && isPlainObject(schema.items)) return `list of ${typeOf(schema.items)}`;
   const base = String(schema.type ?? 'any');
-  if (schema['x-pattern-message']) return `${base} (${cell(String(schema['x-pattern-message']))})`;
+  if (schema.patternErrorMessage) return `${base} (${cell(String(schema.patternErrorMessage))})`;
   return base;
 }
 

@@ -78,7 +78,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
 
   const istiod = merged.controlPlane?.istiod;
   const autoscale = istiod?.autoscale;
-  if (autoscale && autoscale.min !== undefined && autoscale.max !== undefined && autoscale.min > autoscale.max) {
+  if (autoscale && autoscale.enabled !== false && autoscale.min !== undefined && autoscale.max !== undefined && autoscale.min > autoscale.max) {
     fail(at('controlPlane', 'istiod', 'autoscale', 'min'), `istiod autoscale.min (${autoscale.min}) is greater than autoscale.max (${autoscale.max})`);
   }
   for (const name of Object.keys(istiod?.env ?? {})) {

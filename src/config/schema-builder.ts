@@ -33,7 +33,7 @@ function node<T>(json: JsonSchema, doc: Doc = {}): Schema<T> {
 
 export interface StringOpts extends Doc {
   readonly pattern?: string;
-  /** Human wording of the pattern, used in error messages instead of the regex. */
+  /** Human wording of the pattern, used in error messages (meshc's and editors') instead of the regex. */
   readonly patternMessage?: string;
   readonly minLength?: number;
   readonly maxLength?: number;
@@ -42,7 +42,7 @@ export interface StringOpts extends Doc {
 export function str(opts: StringOpts = {}): Schema<string> {
   const json: JsonSchema = { type: 'string' };
   if (opts.pattern !== undefined) json.pattern = opts.pattern;
-  if (opts.patternMessage !== undefined) json['x-pattern-message'] = opts.patternMessage;
+  if (opts.patternMessage !== undefined) json.patternErrorMessage = opts.patternMessage;
   if (opts.minLength !== undefined) json.minLength = opts.minLength;
   if (opts.maxLength !== undefined) json.maxLength = opts.maxLength;
   return node(json, opts);

@@ -424,7 +424,7 @@ function messageFor(e: ErrorObject, data: unknown, source: string | undefined): 
       // `patternErrorMessage` is what VS Code shows for the same failure; honouring it
       // keeps editor and CLI wording identical.
       const custom = e.parentSchema?.[PATTERN_MESSAGE_KEYWORD] ?? e.parentSchema?.patternErrorMessage;
-      if (typeof custom === 'string') return custom;
+      if (typeof custom === 'string') return `${custom}, got ${show(data)}`;
       return `${show(data)} does not match the pattern ${String(params.pattern)}`;
     }
     case 'format':
