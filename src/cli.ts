@@ -72,7 +72,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'meshc check [--config FILE] [--out DIR]',
     options: { ...CONFIG_OPT, ...OUT_OPT },
     run(opts, io) {
-      const loaded = load(opts, io, { quiet: true });
+      const loaded = load(opts, io);
       if (!loaded) return EXIT_INVALID;
       const out = opts.out ?? 'dist';
       const diff = diffTree(out, renderFleet(loaded.fleet));
@@ -114,11 +114,10 @@ function summarize(diff: TreeDiff): string {
   return `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
 }
 
-function load(opts: Record<string, string>, io: Io, { quiet = false } = {}): LoadedFleet | undefined {
+function load(opts: Record<string, string>, io: Io): LoadedFleet | undefined {
   try {
     const loaded = loadFleetFile(opts.config ?? 'mesh.yaml');
     for (const w of loaded.warnings) io.err(formatDiagnostic(w));
-    if (!quiet) for (const n of loaded.notices) io.err(`note: ${n}`);
     return loaded;
   } catch (err) {
     if (!(err instanceof InputError)) throw err;

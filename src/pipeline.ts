@@ -8,14 +8,11 @@ import { fleetJsonSchema, type FleetFile } from './config/fleet-schema';
 import { resolveFleet } from './config/resolve';
 import { checkAgainstSchema } from './config/schema-check';
 import { parseYamlSource } from './config/source';
-import { INJECTION_TEMPLATES_PENDING } from './control-plane/sidecar-injector-config';
 
 export interface LoadedFleet {
   readonly fleet: FleetConfig;
   /** Problems that do not stop the render, tied to a place in the file. */
   readonly warnings: readonly Diagnostic[];
-  /** Fleet-wide notes about what the render does not do yet. */
-  readonly notices: readonly string[];
 }
 
 /** Parses, validates and resolves fleet-file text. Throws InputError with every problem found. */
@@ -25,7 +22,7 @@ export function loadFleetText(file: string, text: string): LoadedFleet {
   if (schemaErrors.length > 0) throw new InputError(schemaErrors);
   const { fleet, diagnostics } = resolveFleet(doc, doc.data as FleetFile);
   if (diagnostics.some((d) => d.severity === 'error')) throw new InputError(diagnostics);
-  return { fleet, warnings: diagnostics, notices: [INJECTION_TEMPLATES_PENDING] };
+  return { fleet, warnings: diagnostics };
 }
 
 /** Reads and loads a fleet file; an unreadable file is an input error too. */

@@ -96,6 +96,13 @@ const VALUE_DIFFERENCES: readonly ValueDifference[] = [
     why: 'The same cluster id, for the proxies (`ISTIO_META_CLUSTER_ID`); upstream leaves it empty and the templates fall back to `Kubernetes`.',
   },
   {
+    object: INJECTOR_CONFIGMAP,
+    field: ['data', 'values', 'global', 'proxy', 'seccompProfile'],
+    upstream: {},
+    meshc: { type: 'RuntimeDefault' },
+    why: 'Injected proxies get the RuntimeDefault seccomp profile, as the restricted Pod Security Standard requires (`sidecar.seccompProfile`, set `unset` for upstream\'s behaviour).',
+  },
+  {
     object: 'Deployment istio-system/istiod',
     field: ['securityContext'],
     upstream: undefined,
@@ -114,29 +121,21 @@ const VALUE_DIFFERENCES: readonly ValueDifference[] = [
 /** ConfigMap data keys present on both sides that cannot be compared, and why. */
 const DATA_NOT_COMPARED: Readonly<Record<string, string>> = {
   config:
-    'The injection policy and templates. The reference has upstream\'s templates removed, and meshc renders no templates yet ' +
-    '(`meshc validate` and `meshc synth` print a note about it).',
+    'The injection policy and templates. The reference has upstream\'s templates removed; meshc writes its own, and ' +
+    'test/injection-golden.test.ts proves they inject what upstream injects.',
 };
 
 /**
- * Keys of the injector `values` (paths inside it) upstream renders and meshc does not. Upstream
- * copies all of its chart's `global` values there; these are switches that steer the chart
- * itself, which no injection template reads.
+ * The injector `values` are compared on the keys meshc renders: meshc carries exactly the keys
+ * its own templates (and istiod's image selection) read, which test/injection-golden.test.ts
+ * enforces; upstream copies every global value of its chart, including switches that only steer
+ * the chart. Every key meshc renders must exist upstream with the same value.
  */
-const INJECTOR_VALUES_NOT_RENDERED: Readonly<Record<string, string>> = {
-  'global.certSigners': 'Chart input for istiod\'s RBAC on CertificateSigningRequests of extra signers.',
-  'global.configCluster': 'Chart switch for config-cluster installs of an external control plane.',
-  'global.configValidation': 'Chart switch that renders the validating webhooks; meshc always renders them.',
-  'global.defaultPodDisruptionBudget': 'Chart switch for istiod\'s PodDisruptionBudget; meshc decides from istiod\'s minimum replicas.',
-  'global.defaultResources': 'Chart default for component resources; meshc sets istiod\'s resources on its Deployment.',
-  'global.externalIstiod': 'Chart switch for external control planes; meshc renders in-cluster control planes.',
-  'global.istiod': 'Holds `enableAnalysis`, which meshc sets directly as istiod\'s `PILOT_ENABLE_ANALYSIS`.',
-  'global.meshNetworks': 'Chart input for the `meshNetworks` key of the `istio` ConfigMap, where meshc renders it.',
-  'global.networkPolicy': 'Chart switch for NetworkPolicy objects, which meshc does not render.',
-  'global.omitSidecarInjectorConfigMap': 'Chart switch to leave out this very ConfigMap.',
-  'global.operatorManageWebhooks': 'Switch of the retired Istio operator\'s webhook management.',
-  'global.resourceScope': 'Chart switch choosing cluster-scoped or namespaced objects.',
-};
+function projectOnto(upstreamValue: unknown, meshcValue: unknown): unknown {
+  const isObject = (v: unknown): v is Manifest => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(meshcValue) || Object.keys(meshcValue).length === 0 || !isObject(upstreamValue)) return upstreamValue;
+  return Object.fromEntries(Object.keys(meshcValue).map((k) => [k, projectOnto(upstreamValue[k], meshcValue[k])]));
+}
 
 interface LabelDifference {
   readonly label: string;
@@ -409,11 +408,6 @@ function setPath(value: Manifest, field: readonly string[], to: unknown): void {
   cur[field[field.length - 1]] = to;
 }
 
-function deletePath(value: Manifest, field: readonly string[]): void {
-  const parent = getPath(value, field.slice(0, -1));
-  if (parent !== null && typeof parent === 'object') delete (parent as Manifest)[field[field.length - 1]];
-}
-
 const clone = <T>(value: T): T => structuredClone(value);
 
 // ---------------------------------------------------------------------------------------------
@@ -442,15 +436,22 @@ describe('parity with upstream Istio ' + ISTIO_VERSION + ' (default install)', (
     }
   });
 
-  it('lists each injector value upstream renders and meshc does not', () => {
+  it('renders only injector values upstream renders too, with upstream\'s values', () => {
     const { upstream, meshc } = renders();
     const upstreamValues = keyFields(upstream.get(INJECTOR_CONFIGMAP)!).data.values as Manifest;
-    const meshcValues = keyFields(meshc.get(INJECTOR_CONFIGMAP)!).data.values as Manifest;
-    for (const key of Object.keys(INJECTOR_VALUES_NOT_RENDERED)) {
-      const field = key.split('.');
-      expect(getPath(upstreamValues, field), `${key} (upstream)`).toBeDefined();
-      expect(getPath(meshcValues, field), `${key} (meshc)`).toBeUndefined();
-    }
+    const meshcFields = keyFields(meshc.get(INJECTOR_CONFIGMAP)!);
+    for (const d of VALUE_DIFFERENCES.filter((v) => v.object === INJECTOR_CONFIGMAP)) setPath(meshcFields, d.field, clone(d.upstream));
+    const meshcValues = meshcFields.data.values as Manifest;
+    const missing: string[] = [];
+    const walk = (u: unknown, m: unknown, path: string) => {
+      if (u === undefined) missing.push(path);
+      else if (m && typeof m === 'object' && !Array.isArray(m)) {
+        for (const [k, v] of Object.entries(m)) walk((u as Manifest)[k], v, path ? `${path}.${k}` : k);
+      }
+    };
+    walk(upstreamValues, meshcValues, '');
+    expect(Object.keys(meshcValues).length).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
   });
 
   it('agrees on the key fields of every object both render', () => {
@@ -459,9 +460,7 @@ describe('parity with upstream Istio ' + ISTIO_VERSION + ' (default install)', (
       const expected = keyFields(upstream.get(id)!);
       const actual = keyFields(meshc.get(id)!);
       for (const d of VALUE_DIFFERENCES.filter((v) => v.object === id)) setPath(actual, d.field, clone(d.upstream));
-      if (id === INJECTOR_CONFIGMAP) {
-        for (const key of Object.keys(INJECTOR_VALUES_NOT_RENDERED)) deletePath(expected, ['data', 'values', ...key.split('.')]);
-      }
+      if (id === INJECTOR_CONFIGMAP) expected.data.values = projectOnto(expected.data.values, actual.data.values);
       expect.soft(actual, id).toEqual(expected);
     }
   });
@@ -498,7 +497,6 @@ describe('parity with upstream Istio ' + ISTIO_VERSION + ' (default install)', (
       ...Object.keys(ONLY_IN_UPSTREAM),
       ...VALUE_DIFFERENCES.flatMap((d) => [d.object, d.field.join('.')]),
       ...Object.keys(DATA_NOT_COMPARED),
-      ...Object.keys(INJECTOR_VALUES_NOT_RENDERED),
       ...LABEL_DIFFERENCES.map((d) => d.label),
     ];
     expect(mentions.filter((text) => !doc.includes(`\`${text}\``))).toEqual([]);

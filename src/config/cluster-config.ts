@@ -3,7 +3,7 @@
  * This is all a construct ever sees; it never reads the fleet file itself.
  */
 import type { IstioRelease } from '../catalog/versions';
-import type { ControlPlaneSchema, IstiodSchema, ResourcesInput, SecuritySchema } from './fleet-schema';
+import type { ControlPlaneSchema, IstiodSchema, ResourcesInput, SecuritySchema, SidecarSchema } from './fleet-schema';
 import type { Static } from './schema-builder';
 
 type IstiodInput = Static<typeof IstiodSchema>;
@@ -15,13 +15,28 @@ export interface IstiodSettings
   readonly env: Readonly<Record<string, string>>;
 }
 
-export interface ControlPlaneSettings extends Required<Omit<Static<typeof ControlPlaneSchema>, 'istiod'>> {
+export interface ControlPlaneSettings extends Required<Omit<Static<typeof ControlPlaneSchema>, 'istiod' | 'caAddress'>> {
+  /** CA proxies use; unset: this revision's istiod. */
+  readonly caAddress?: string;
   /** Istio revision served by this control plane; `default` until revisions are configurable. */
   readonly revision: string;
   readonly istiod: IstiodSettings;
 }
 
 export type SecuritySettings = Required<Static<typeof SecuritySchema>>;
+
+type SidecarInput = Static<typeof SidecarSchema>;
+export type LabelSelector = NonNullable<SidecarInput['neverInjectSelector']>[number];
+
+export interface SidecarSettings
+  extends Required<Omit<SidecarInput, 'resources' | 'imagePullPolicy' | 'neverInjectSelector' | 'alwaysInjectSelector' | 'imagePullSecrets'>> {
+  readonly resources: ResourcesInput;
+  /** Unset: Kubernetes decides from the image tag. */
+  readonly imagePullPolicy?: SidecarInput['imagePullPolicy'];
+  readonly imagePullSecrets: readonly string[];
+  readonly neverInjectSelector: readonly LabelSelector[];
+  readonly alwaysInjectSelector: readonly LabelSelector[];
+}
 
 export interface ClusterConfig {
   readonly name: string;
@@ -31,7 +46,10 @@ export interface ClusterConfig {
   readonly network?: string;
   readonly trustDomain: string;
   readonly meshId?: string;
+  /** Istio cluster id: the cluster name unless the fleet file sets one. */
+  readonly clusterId: string;
   readonly controlPlane: ControlPlaneSettings;
+  readonly sidecar: SidecarSettings;
   readonly security: SecuritySettings;
 }
 

@@ -79,6 +79,7 @@ export const IstiodSchema = obj(
 
 export const ControlPlaneSchema = obj(
   {
+    caAddress: str({ description: 'Address of the CA proxies request certificates from. Unset: istiod of this revision.', pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', patternMessage: 'must be host:port, e.g. cert-manager-istio-csr.cert-manager.svc:443' }),
     namespace: str({ description: 'Namespace of the control plane; also Istio\'s root namespace.', default: 'istio-system', pattern: DNS_LABEL, patternMessage: 'must be a DNS label (lower case letters, digits and -, at most 63 characters)' }),
     istiod: IstiodSchema,
   },
@@ -93,6 +94,66 @@ export const SecuritySchema = obj(
     }),
   },
   { description: 'Mesh-wide security defaults.' },
+);
+
+const LabelSelectorSchema = obj(
+  {
+    matchLabels: record(str(), { description: 'Labels the pod must carry, all of them.' }),
+    matchExpressions: arr(
+      obj(
+        {
+          key: str({ description: 'Label key.', minLength: 1 }),
+          operator: oneOfStrings(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const, { description: 'How the key relates to the values.' }),
+          values: arr(str(), { description: 'Values for In and NotIn.' }),
+        },
+        { required: ['key', 'operator'] },
+      ),
+      { description: 'Label requirements, all of them.' },
+    ),
+  },
+  { description: 'A Kubernetes label selector.' },
+);
+
+const PORT_LIST = '^([0-9]{1,5}(,[0-9]{1,5})*)?$';
+const PORT_LIST_OR_ALL = '^(\\*|([0-9]{1,5}(,[0-9]{1,5})*)?)$';
+const CIDR_LIST_OR_ALL = '^(\\*|([0-9a-fA-F.:]+/[0-9]{1,3}(,[0-9a-fA-F.:]+/[0-9]{1,3})*)?)$';
+
+export const SidecarSchema = obj(
+  {
+    injection: oneOfStrings(['enabled', 'disabled'] as const, {
+      description: 'Injector policy: `enabled` injects pods in namespaces labelled for injection unless they opt out; `disabled` injects only pods that opt in with the `sidecar.istio.io/inject: "true"` label.',
+      default: 'enabled',
+    }),
+    neverInjectSelector: arr(LabelSelectorSchema, { description: 'Pods matching any of these selectors are never injected, whatever their namespace says.' }),
+    alwaysInjectSelector: arr(LabelSelectorSchema, { description: 'Pods matching any of these selectors are injected even when the policy is `disabled`.' }),
+    resources: resourcesSchema({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2000m', memory: '1024Mi' } }),
+    holdApplicationUntilProxyStarts: bool({
+      description: 'Start application containers only once the proxy is ready, so they never run without the mesh.',
+      default: false,
+    }),
+    interceptionMode: oneOfStrings(['REDIRECT', 'TPROXY'] as const, {
+      description: 'How inbound traffic is captured: REDIRECT (NAT) or TPROXY (keeps the source address; needs NET_ADMIN).',
+      default: 'REDIRECT',
+    }),
+    nativeSidecars: bool({
+      description: 'Run the proxy as a Kubernetes native sidecar (an init container that keeps running); off, as a classic container.',
+      default: true,
+    }),
+    logLevel: oneOfStrings(['trace', 'debug', 'info', 'warning', 'error', 'critical', 'off'] as const, { description: 'Envoy log level.', default: 'warning' }),
+    componentLogLevel: str({ description: 'Envoy log level per component, e.g. `misc:error`.', default: 'misc:error', pattern: '^[a-z_]+:(trace|debug|info|warning|error|critical|off)(,[a-z_]+:(trace|debug|info|warning|error|critical|off))*$', patternMessage: 'must be component:level pairs separated by commas, e.g. misc:error' }),
+    includeOutboundIPRanges: str({ description: 'Outbound IP ranges captured by the proxy: `*` for all, or comma-separated CIDRs.', default: '*', pattern: CIDR_LIST_OR_ALL, patternMessage: 'must be * or comma-separated CIDRs such as 10.0.0.0/8,172.16.0.0/12' }),
+    excludeOutboundIPRanges: str({ description: 'Outbound IP ranges that bypass the proxy, comma-separated CIDRs.', default: '', pattern: CIDR_LIST_OR_ALL, patternMessage: 'must be comma-separated CIDRs such as 169.254.169.254/32' }),
+    includeInboundPorts: str({ description: 'Inbound ports captured by the proxy: `*` for all, or comma-separated ports.', default: '*', pattern: PORT_LIST_OR_ALL, patternMessage: 'must be * or comma-separated ports such as 8080,8443' }),
+    excludeInboundPorts: str({ description: 'Inbound ports that bypass the proxy, comma-separated.', default: '', pattern: PORT_LIST, patternMessage: 'must be comma-separated ports such as 9090,9091' }),
+    excludeOutboundPorts: str({ description: 'Outbound ports that bypass the proxy, comma-separated.', default: '', pattern: PORT_LIST, patternMessage: 'must be comma-separated ports such as 5432' }),
+    imagePullPolicy: oneOfStrings(['Always', 'IfNotPresent', 'Never'] as const, { description: 'Pull policy of the injected containers; unset, Kubernetes decides from the tag.' }),
+    imagePullSecrets: arr(str({ pattern: DNS_SUBDOMAIN, patternMessage: 'must be the name of a Secret' }), { description: 'Names of existing Secrets to pull the proxy image with.' }),
+    seccompProfile: oneOfStrings(['RuntimeDefault', 'unset'] as const, {
+      description: 'Seccomp profile of the injected containers. `RuntimeDefault` meets the restricted Pod Security Standard; `unset` leaves it to the pod.',
+      default: 'RuntimeDefault',
+    }),
+  },
+  { description: 'The injected sidecar proxy and the injector policy.' },
 );
 
 /** Everything a cluster can set; `defaults` sets the same fields for every cluster. */
@@ -114,7 +175,9 @@ const settings = {
   network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
   trustDomain: str({ description: 'SPIFFE trust domain of workload identities.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local or example.com' }),
   meshId: str({ description: 'Mesh identifier; unset, Istio uses the trust domain.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
+  clusterId: str({ description: 'Istio cluster id, used in identities of multicluster meshes and proxy metadata. Unset: the cluster name.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
   controlPlane: ControlPlaneSchema,
+  sidecar: SidecarSchema,
   security: SecuritySchema,
 };
 

@@ -90,6 +90,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
   if (failed || !release || merged.kubernetesVersion === undefined) return undefined;
   const cp = merged.controlPlane!;
   const i = cp.istiod!;
+  const sidecar = merged.sidecar!;
   return {
     name: raw.name,
     kubernetesVersion: merged.kubernetesVersion,
@@ -98,7 +99,9 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     network: merged.network,
     trustDomain: merged.trustDomain!,
     meshId: merged.meshId,
+    clusterId: merged.clusterId ?? raw.name,
     controlPlane: {
+      caAddress: cp.caAddress,
       namespace: cp.namespace!,
       revision: 'default',
       istiod: {
@@ -112,6 +115,13 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
         enableAnalysis: i.enableAnalysis!,
         env: i.env ?? {},
       },
+    },
+    sidecar: {
+      ...(sidecar as Required<typeof sidecar>),
+      resources: sidecar.resources ?? {},
+      imagePullSecrets: sidecar.imagePullSecrets ?? [],
+      neverInjectSelector: sidecar.neverInjectSelector ?? [],
+      alwaysInjectSelector: sidecar.alwaysInjectSelector ?? [],
     },
     security: { meshMtls: merged.security!.meshMtls! },
   };

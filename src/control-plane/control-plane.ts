@@ -10,7 +10,7 @@ import { istiodEnv } from './istiod-env';
 import { IstiodIdentity } from './istiod-identity';
 import { MeshConfig } from './mesh-config';
 import { ControlPlaneNamespace } from './namespace';
-import { SidecarInjectorConfig } from './sidecar-injector-config';
+import { SidecarInjectorConfig, sidecarInjectorProps } from './sidecar-injector-config';
 import { ValidationWebhook } from './validation-webhook';
 
 export interface ControlPlaneProps {
@@ -44,18 +44,10 @@ export class ControlPlane extends Construct {
       istiodService: istiod.name,
       trustDomain: cluster.trustDomain,
       meshId: cluster.meshId,
+      holdApplicationUntilProxyStarts: cluster.sidecar.holdApplicationUntilProxyStarts,
+      interceptionMode: cluster.sidecar.interceptionMode,
     });
-    new SidecarInjectorConfig(this, 'injector', {
-      namespace,
-      revision,
-      release,
-      hub: cluster.istio.hub,
-      clusterId: cluster.name,
-      clusterDomain: cluster.clusterDomain,
-      network: cluster.network,
-      meshId: cluster.meshId,
-      istiodEnv: cluster.controlPlane.istiod.env,
-    });
+    new SidecarInjectorConfig(this, 'injector', sidecarInjectorProps(cluster));
     new InjectionWebhook(this, 'injection', { namespace, revision, release, istiodService: istiod.name });
     new ValidationWebhook(this, 'validation', { namespace, revision, release, istiodService: istiod.name });
   }

@@ -25,6 +25,7 @@ export const ISTIOD_MANAGED_ENV = [
   'CLUSTER_ID',
   'GOMAXPROCS',
   'PLATFORM',
+  'ENABLE_NATIVE_SIDECARS',
 ] as const;
 
 const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
@@ -43,10 +44,12 @@ export function istiodEnv(cluster: ClusterConfig): EnvVar[] {
     { name: 'CA_TRUSTED_NODE_ACCOUNTS', value: `${cp.namespace}/ztunnel` },
     { name: 'PILOT_TRACE_SAMPLING', value: String(cp.istiod.traceSampling) },
     { name: 'PILOT_ENABLE_ANALYSIS', value: String(cp.istiod.enableAnalysis) },
-    { name: 'CLUSTER_ID', value: cluster.name },
+    { name: 'CLUSTER_ID', value: cluster.clusterId },
     // Go would otherwise size its scheduler to the node's cores, not the container's limit.
     { name: 'GOMAXPROCS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: k8s.Quantity.fromString('1') } } },
     { name: 'PLATFORM', value: '' },
+    // istiod injects native sidecars by default on the Kubernetes versions meshc supports.
+    ...(cluster.sidecar.nativeSidecars ? [] : [{ name: 'ENABLE_NATIVE_SIDECARS', value: 'false' }]),
   ];
   const extra = Object.keys(cp.istiod.env)
     .sort()

@@ -18,6 +18,16 @@ export interface MeshConfigProps {
   readonly trustDomain: string;
   /** Unset: Istio falls back to the trust domain. */
   readonly meshId?: string;
+  /**
+   * Start application containers only once the proxy is ready.
+   * @default false
+   */
+  readonly holdApplicationUntilProxyStarts?: boolean;
+  /**
+   * Inbound capture mode of every proxy.
+   * @default REDIRECT
+   */
+  readonly interceptionMode?: 'REDIRECT' | 'TPROXY';
 }
 
 /** MeshConfig as istiod reads it (the `mesh` key). */
@@ -26,6 +36,8 @@ export function meshConfig(props: MeshConfigProps): Record<string, unknown> {
     defaultConfig: {
       discoveryAddress: `${props.istiodService}.${props.namespace}.svc:${IstiodPorts.TLS_XDS}`,
       ...(props.meshId ? { meshId: props.meshId } : {}),
+      ...(props.holdApplicationUntilProxyStarts ? { holdApplicationUntilProxyStarts: true } : {}),
+      ...(props.interceptionMode && props.interceptionMode !== 'REDIRECT' ? { interceptionMode: props.interceptionMode } : {}),
     },
     defaultProviders: { metrics: ['prometheus'] },
     enablePrometheusMerge: true,

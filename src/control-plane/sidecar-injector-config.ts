@@ -1,122 +1,114 @@
 /**
- * The `istio-sidecar-injector` ConfigMap istiod's injection webhook reads: `values` (the
- * settings the injection templates consult) and `config` (policy, selectors, templates).
- *
- * The injection templates themselves are not rendered yet: `config.templates` is empty, and
- * `meshc validate` / `meshc synth` warn about it (see INJECTION_TEMPLATES_PENDING).
+ * The `istio-sidecar-injector` ConfigMap istiod's injection webhook reads: `config` (policy,
+ * selectors and meshc's own `sidecar` and `gateway` templates) and `values` (exactly what those
+ * templates, and istiod's image selection, read).
  */
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
+import type { ClusterConfig, SidecarSettings } from '../config/cluster-config';
+import { proxyTemplate } from '../injection/sidecar-template';
+import { ProxyPorts } from '../injection/proxy-ports';
 import { toYaml } from '../render/yaml';
 import { revisionLabels, revisioned } from './metadata';
-import { IstiodPorts } from './ports';
-
-export const INJECTION_TEMPLATES_PENDING =
-  'the istio-sidecar-injector ConfigMap carries injection values and policy but no injection templates yet: ' +
-  'istiod cannot inject sidecars with it, so keep workloads out of injection-enabled namespaces until templates are rendered';
 
 export interface SidecarInjectorConfigProps {
   readonly namespace: string;
   readonly revision: string;
   readonly release: IstioRelease;
   readonly hub: string;
+  /**
+   * Image tag of the proxy.
+   * @default the release's version
+   */
+  readonly tag?: string;
   readonly clusterId: string;
   readonly clusterDomain: string;
   readonly network?: string;
   readonly meshId?: string;
-  /** istiod's extra environment from the fleet file; templates read feature flags from it. */
-  readonly istiodEnv?: Readonly<Record<string, string>>;
+  /** CA the proxies use; unset: this revision's istiod. */
+  readonly caAddress?: string;
+  /**
+   * Istio CNI programs traffic redirection; pods then get `istio-validation` instead of `istio-init`.
+   * @default false
+   */
+  readonly cni?: boolean;
+  readonly sidecar: SidecarSettings;
 }
 
-/**
- * The values injection templates read, with upstream's defaults for the proxy. Only template
- * inputs belong here: upstream also copies switches that steer its Helm chart (which objects to
- * render, PDB and NetworkPolicy toggles), which no template reads and meshc does not have.
- */
-export function injectorValues(props: SidecarInjectorConfigProps): Record<string, unknown> {
+/** The injector settings of a cluster, as the fleet file resolves them. */
+export function sidecarInjectorProps(cluster: ClusterConfig): SidecarInjectorConfigProps {
   return {
-    // Left empty so that the gateway templates apply their own pod security defaults.
-    gateways: { seccompProfile: {}, securityContext: {} },
+    namespace: cluster.controlPlane.namespace,
+    revision: cluster.controlPlane.revision,
+    release: cluster.istio.release,
+    hub: cluster.istio.hub,
+    clusterId: cluster.clusterId,
+    clusterDomain: cluster.clusterDomain,
+    network: cluster.network,
+    meshId: cluster.meshId,
+    caAddress: cluster.controlPlane.caAddress,
+    sidecar: cluster.sidecar,
+  };
+}
+
+/** The values the injection templates read (see injection/injection-values.ts for the paths). */
+export function injectorValues(props: SidecarInjectorConfigProps): Record<string, unknown> {
+  const s = props.sidecar;
+  return {
     global: {
-      caAddress: '',
-      caName: '',
+      caAddress: props.caAddress ?? '',
+      // hub, tag, variant and proxy.image are read by istiod itself to pick the proxy image.
       hub: props.hub,
-      imagePullPolicy: '',
-      imagePullSecrets: [],
+      imagePullPolicy: s.imagePullPolicy ?? '',
+      imagePullSecrets: [...s.imagePullSecrets],
       istioNamespace: props.namespace,
       logAsJson: false,
       logging: { level: 'default:info' },
       meshID: props.meshId ?? '',
-      mountMtlsCerts: false,
       multiCluster: { clusterName: props.clusterId },
       nativeNftables: false,
       network: props.network ?? '',
       pilotCertProvider: 'istiod',
-      priorityClassName: '',
       proxy: {
-        autoInject: 'enabled',
         clusterDomain: props.clusterDomain,
-        componentLogLevel: 'misc:error',
-        excludeIPRanges: '',
-        excludeInboundPorts: '',
-        excludeOutboundPorts: '',
+        componentLogLevel: s.componentLogLevel,
+        excludeIPRanges: s.excludeOutboundIPRanges,
+        excludeInboundPorts: s.excludeInboundPorts,
+        excludeOutboundPorts: s.excludeOutboundPorts,
         image: 'proxyv2',
-        includeIPRanges: '*',
-        includeInboundPorts: '*',
+        includeIPRanges: s.includeOutboundIPRanges,
+        includeInboundPorts: s.includeInboundPorts,
         includeOutboundPorts: '',
-        logLevel: 'warning',
-        outlierLogPath: '',
+        logLevel: s.logLevel,
         privileged: false,
         readinessFailureThreshold: 4,
         readinessInitialDelaySeconds: 0,
         readinessPeriodSeconds: 15,
-        resources: { limits: { cpu: '2000m', memory: '1024Mi' }, requests: { cpu: '100m', memory: '128Mi' } },
-        seccompProfile: {},
+        resources: s.resources,
+        seccompProfile: s.seccompProfile === 'RuntimeDefault' ? { type: 'RuntimeDefault' } : {},
         startupProbe: { enabled: true, failureThreshold: 600 },
-        statusPort: 15020,
-        tracer: 'none',
+        statusPort: ProxyPorts.STATUS,
       },
-      proxy_init: { forceApplyIptables: false, image: 'proxyv2' },
-      remotePilotAddress: '',
+      proxy_init: { forceApplyIptables: false },
       sds: { token: { aud: 'istio-ca' } },
-      // 0 keeps the proxies' token exchange service off, as upstream does by default.
-      sts: { servicePort: 0 },
-      tag: props.release.version,
+      tag: props.tag ?? props.release.version,
       variant: '',
-      // The waypoint template sizes and schedules ambient waypoints from these.
-      waypoint: {
-        affinity: {},
-        nodeSelector: {},
-        resources: { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } },
-        tolerations: [],
-        topologySpreadConstraints: [],
-      },
     },
-    pilot: { cni: { enabled: false, provider: 'default' }, env: { ...props.istiodEnv } },
+    pilot: { cni: { enabled: props.cni ?? false } },
     revision: props.revision === 'default' ? '' : props.revision,
-    sidecarInjectorWebhook: {
-      alwaysInjectSelector: [],
-      defaultTemplates: [],
-      enableNamespacesByDefault: false,
-      injectedAnnotations: {},
-      neverInjectSelector: [],
-      reinvocationPolicy: 'Never',
-      rewriteAppHTTPProbe: true,
-      templates: {},
-    },
   };
 }
 
-/** The injector policy istiod applies before any template runs. */
-export function injectorConfig(): Record<string, unknown> {
+/** The injector policy and templates istiod applies. */
+export function injectorConfig(sidecar: SidecarSettings): Record<string, unknown> {
   return {
-    policy: 'enabled',
-    alwaysInjectSelector: [],
-    neverInjectSelector: [],
+    policy: sidecar.injection,
+    alwaysInjectSelector: sidecar.alwaysInjectSelector,
+    neverInjectSelector: sidecar.neverInjectSelector,
     injectedAnnotations: {},
     defaultTemplates: ['sidecar'],
-    templates: {},
+    templates: { sidecar: proxyTemplate('sidecar'), gateway: proxyTemplate('gateway') },
   };
 }
 
@@ -131,11 +123,8 @@ export class SidecarInjectorConfig extends Construct {
       },
       data: {
         values: JSON.stringify(injectorValues(props), null, 2),
-        config: toYaml(injectorConfig()),
+        config: toYaml(injectorConfig(props.sidecar)),
       },
     });
   }
 }
-
-/** Port the injection webhook answers on, through the istiod Service. */
-export const INJECTION_WEBHOOK_PORT = IstiodPorts.WEBHOOK_SERVICE;
