@@ -5,13 +5,24 @@
 import type { IstioRelease } from '../catalog/versions';
 import type { ControlPlaneSchema, IstiodSchema, ResourcesInput, SecuritySchema, SidecarSchema } from './fleet-schema';
 import type { Static } from './schema-builder';
+import type { Scheduling } from './tuning-schema';
+import type { CniConfig } from '../cni/resolve-cni';
+import type { GatewaysConfig } from '../gateways/resolve-gateways';
 
 type IstiodInput = Static<typeof IstiodSchema>;
 
-export interface IstiodSettings
-  extends Required<Omit<IstiodInput, 'autoscale' | 'resources' | 'env'>> {
+/** Resources, scaling, rollout and scheduling of a Deployment meshc renders. */
+export interface DeploymentTuning extends Scheduling {
   readonly autoscale: Required<NonNullable<IstiodInput['autoscale']>>;
+  /** Fixed replicas, used when autoscaling is off. */
+  readonly replicas: number;
   readonly resources: ResourcesInput;
+  readonly rollout: Required<NonNullable<IstiodInput['rollout']>>;
+}
+
+export interface IstiodSettings
+  extends DeploymentTuning,
+    Required<Omit<IstiodInput, 'autoscale' | 'resources' | 'env' | 'rollout' | 'replicas' | keyof Scheduling>> {
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -50,6 +61,8 @@ export interface ClusterConfig {
   readonly clusterId: string;
   readonly controlPlane: ControlPlaneSettings;
   readonly sidecar: SidecarSettings;
+  readonly gateways: GatewaysConfig;
+  readonly cni: CniConfig;
   readonly security: SecuritySettings;
 }
 

@@ -4,6 +4,10 @@
  */
 import { ISTIO_VERSIONS, DEFAULT_HUB, LATEST_ISTIO } from '../catalog/versions';
 import { arr, bool, int, literal, num, obj, oneOfStrings, record, str, type Static } from './schema-builder';
+import { CniSchema } from './cni-schema';
+import { GatewaysSchema } from './gateways-schema';
+import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
+export type { ResourcesInput } from './tuning-schema';
 
 export const FLEET_API_VERSION = 'meshc.dev/v1alpha1';
 export const FLEET_KIND = 'Fleet';
@@ -13,47 +17,17 @@ export const SCHEMA_PATH = 'schema/mesh.schema.json';
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 const DNS_SUBDOMAIN = '^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
-const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$';
-const MEMORY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
 const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 const LOG_SCOPES = '^[a-z][a-z0-9-]*:(debug|info|warn|error|none)(,[a-z][a-z0-9-]*:(debug|info|warn|error|none))*$';
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
-const cpu = (description: string, dflt?: string) =>
-  str({ description, default: dflt, pattern: CPU, patternMessage: 'must be a CPU quantity such as 500m or 2' });
-const memory = (description: string, dflt?: string) =>
-  str({ description, default: dflt, pattern: MEMORY, patternMessage: 'must be a memory quantity such as 512Mi or 2Gi' });
-
-/** Container resources with a component's own defaults (fields given replace defaults one by one). */
-export function resourcesSchema(defaults: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } } = {}) {
-  return obj(
-    {
-      requests: obj(
-        { cpu: cpu('CPU request.', defaults.requests?.cpu), memory: memory('Memory request.', defaults.requests?.memory) },
-        { description: 'Guaranteed resources; the HPA\'s CPU target is a share of the CPU request.' },
-      ),
-      limits: obj(
-        { cpu: cpu('CPU limit.', defaults.limits?.cpu), memory: memory('Memory limit.', defaults.limits?.memory) },
-        { description: 'Upper bounds.' },
-      ),
-    },
-    { description: 'Container resources; fields given replace the default field by field.' },
-  );
-}
-
 export const IstiodSchema = obj(
   {
-    autoscale: obj(
-      {
-        enabled: bool({ description: 'Render a HorizontalPodAutoscaler; when off, `replicas` is fixed.', default: true }),
-        min: int({ description: 'Minimum replicas.', default: 1, minimum: 1 }),
-        max: int({ description: 'Maximum replicas (at least `min`).', default: 5, minimum: 1 }),
-        targetCPUUtilization: int({ description: 'Average CPU utilisation (percent of requests) the HPA aims for.', default: 80, minimum: 1, maximum: 100 }),
-      },
-      { description: 'Horizontal autoscaling of istiod.' },
-    ),
+    autoscale: autoscaleSchema('istiod', { min: 1, max: 5, targetCPUUtilization: 80 }),
     replicas: int({ description: 'Fixed replica count, used only when autoscaling is off.', default: 1, minimum: 1 }),
     resources: resourcesSchema({ requests: { cpu: '500m', memory: '2048Mi' } }),
+    rollout: rolloutSchema({ maxSurge: '100%', maxUnavailable: '25%' }),
+    ...SchedulingSchemaProps,
     logLevel: str({
       description: 'Log output level per scope, as istiod\'s `--log_output_level`.',
       default: 'default:info',
@@ -178,6 +152,8 @@ const settings = {
   clusterId: str({ description: 'Istio cluster id, used in identities of multicluster meshes and proxy metadata. Unset: the cluster name.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
   controlPlane: ControlPlaneSchema,
   sidecar: SidecarSchema,
+  gateways: GatewaysSchema,
+  cni: CniSchema,
   security: SecuritySchema,
 };
 
@@ -205,7 +181,6 @@ export const FleetSchema = obj(
 export type FleetFile = Static<typeof FleetSchema>;
 export type ClusterInput = Static<typeof ClusterSchema>;
 export type ClusterSettingsInput = Static<typeof DefaultsSchema>;
-export type ResourcesInput = Static<ReturnType<typeof resourcesSchema>>;
 
 /** The JSON Schema document published for editors. */
 export function fleetJsonSchema(): Record<string, unknown> {

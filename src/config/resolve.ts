@@ -10,6 +10,9 @@ import type { ClusterConfig, FleetConfig } from './cluster-config';
 import { formatPath, type Diagnostic, type DocPath } from './diagnostic';
 import { ClusterSchema, type ClusterInput, type FleetFile } from './fleet-schema';
 import { defaultsFromSchema } from './schema-defaults';
+import { resolveScheduling } from './tuning-schema';
+import { resolveCni } from '../cni/resolve-cni';
+import { resolveGateways } from '../gateways/resolve-gateways';
 import type { SourceDocument } from './source';
 
 export interface Resolution {
@@ -87,6 +90,10 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     }
   }
 
+  const ctx = { fail: (path: (string | number)[], message: string) => fail(at(...path), message), at };
+  const gateways = resolveGateways(merged.gateways, ctx);
+  const cni = resolveCni(merged.cni, ctx);
+
   if (failed || !release || merged.kubernetesVersion === undefined) return undefined;
   const cp = merged.controlPlane!;
   const i = cp.istiod!;
@@ -108,6 +115,8 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
         autoscale: i.autoscale as Required<NonNullable<typeof i.autoscale>>,
         replicas: i.replicas!,
         resources: i.resources ?? {},
+        rollout: i.rollout as Required<NonNullable<typeof i.rollout>>,
+        ...resolveScheduling(i),
         logLevel: i.logLevel!,
         logAsJson: i.logAsJson!,
         traceSampling: i.traceSampling!,
@@ -123,6 +132,8 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
       neverInjectSelector: sidecar.neverInjectSelector ?? [],
       alwaysInjectSelector: sidecar.alwaysInjectSelector ?? [],
     },
+    gateways,
+    cni,
     security: { meshMtls: merged.security!.meshMtls! },
   };
 }

@@ -3,6 +3,8 @@
  */
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/cluster-config';
+import { IstioCni } from '../cni/istio-cni';
+import { gatewayProxyDefaults } from '../gateways/gateways';
 import { InjectionWebhook } from './injection-webhook';
 import { IstioReader } from './istio-reader';
 import { Istiod } from './istiod';
@@ -46,7 +48,9 @@ export class ControlPlane extends Construct {
       meshId: cluster.meshId,
       holdApplicationUntilProxyStarts: cluster.sidecar.holdApplicationUntilProxyStarts,
       interceptionMode: cluster.sidecar.interceptionMode,
+      proxyDefaults: gatewayProxyDefaults(cluster),
     });
+    if (cluster.cni.enabled) new IstioCni(this, 'cni', { cluster });
     new SidecarInjectorConfig(this, 'injector', sidecarInjectorProps(cluster));
     new InjectionWebhook(this, 'injection', { namespace, revision, release, istiodService: istiod.name });
     new ValidationWebhook(this, 'validation', { namespace, revision, release, istiodService: istiod.name });

@@ -6,6 +6,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { imageRef, type IstioRelease } from '../catalog/versions';
 import type { IstiodSettings } from '../config/cluster-config';
 import { Annotations, Labels } from '../labels';
+import { resourceRequirements, rollingUpdate, schedulingSpec } from '../render/pod-tuning';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../security/restricted';
 import type { EnvVar } from './istiod-env';
 import { managedLabels, revisioned } from './metadata';
@@ -84,14 +85,13 @@ export class Istiod extends Construct {
       spec: {
         // With autoscaling the HPA owns the replica count; a rendered one would fight it on every sync.
         replicas: autoscale.enabled ? undefined : settings.replicas,
-        strategy: {
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromString('25%') },
-        },
+        strategy: rollingUpdate(settings.rollout),
         selector: { matchLabels: selectors.deployment },
         template: {
           metadata: {
-            labels: { ...labels, [Labels.SIDECAR_INJECT]: 'false', [Labels.DATAPLANE_MODE]: 'none' },
+            labels: { ...settings.podLabels, ...labels, [Labels.SIDECAR_INJECT]: 'false', [Labels.DATAPLANE_MODE]: 'none' },
             annotations: {
+              ...settings.podAnnotations,
               [Annotations.PROMETHEUS_PORT]: String(IstiodPorts.MONITORING),
               [Annotations.PROMETHEUS_SCRAPE]: 'true',
               [Annotations.SIDECAR_INJECT]: 'false',
@@ -100,8 +100,9 @@ export class Istiod extends Construct {
           spec: {
             serviceAccountName: props.serviceAccountName,
             securityContext: restrictedPodSecurityContext(),
+            ...schedulingSpec(settings),
             // istiod must start before the CNI agent is ready on a node: it is what the agent needs.
-            tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }],
+            tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }, ...settings.tolerations],
             containers: [
               {
                 name: 'discovery',
@@ -130,7 +131,7 @@ export class Istiod extends Construct {
                   timeoutSeconds: 5,
                 },
                 env: props.env.map((e) => ({ ...e })),
-                resources: quantities(settings.resources),
+                resources: resourceRequirements(settings.resources),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [
                   { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
@@ -189,15 +190,4 @@ export class Istiod extends Construct {
       });
     }
   }
-}
-
-function quantities(resources: IstiodSettings['resources']): k8s.ResourceRequirements {
-  const q = (m?: { cpu?: string; memory?: string }) => {
-    if (!m) return undefined;
-    const out: Record<string, k8s.Quantity> = {};
-    if (m.cpu !== undefined) out.cpu = k8s.Quantity.fromString(m.cpu);
-    if (m.memory !== undefined) out.memory = k8s.Quantity.fromString(m.memory);
-    return Object.keys(out).length ? out : undefined;
-  };
-  return { requests: q(resources.requests), limits: q(resources.limits) };
 }

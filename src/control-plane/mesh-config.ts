@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
 import { toYaml } from '../render/yaml';
+import { deepMerge } from '../util/deep-merge';
 import { revisionLabels, revisioned } from './metadata';
 import { IstiodPorts } from './ports';
 
@@ -28,11 +29,15 @@ export interface MeshConfigProps {
    * @default REDIRECT
    */
   readonly interceptionMode?: 'REDIRECT' | 'TPROXY';
+  /** Further `defaultConfig` (ProxyConfig) fields other features contribute, e.g. gateway topology. */
+  readonly proxyDefaults?: Record<string, unknown>;
+  /** Further top-level MeshConfig fields other features contribute; merged over meshc's own. */
+  readonly extra?: Record<string, unknown>;
 }
 
 /** MeshConfig as istiod reads it (the `mesh` key). */
 export function meshConfig(props: MeshConfigProps): Record<string, unknown> {
-  return {
+  return deepMerge({
     defaultConfig: {
       discoveryAddress: `${props.istiodService}.${props.namespace}.svc:${IstiodPorts.TLS_XDS}`,
       ...(props.meshId ? { meshId: props.meshId } : {}),
@@ -43,7 +48,7 @@ export function meshConfig(props: MeshConfigProps): Record<string, unknown> {
     enablePrometheusMerge: true,
     rootNamespace: props.namespace,
     trustDomain: props.trustDomain,
-  };
+  }, { defaultConfig: props.proxyDefaults ?? {} }, props.extra ?? {});
 }
 
 export class MeshConfig extends Construct {

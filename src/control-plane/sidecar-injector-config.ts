@@ -48,6 +48,7 @@ export function sidecarInjectorProps(cluster: ClusterConfig): SidecarInjectorCon
     network: cluster.network,
     meshId: cluster.meshId,
     caAddress: cluster.controlPlane.caAddress,
+    cni: cluster.cni.enabled,
     sidecar: cluster.sidecar,
   };
 }

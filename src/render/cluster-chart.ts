@@ -5,6 +5,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/cluster-config';
 import { ControlPlane } from '../control-plane/control-plane';
+import { Gateways } from '../gateways/gateways';
 import { PeerAuthentication } from '../security/peer-authentication';
 import { Layer } from './layers';
 
@@ -22,6 +23,7 @@ export class ClusterChart extends Chart {
     const { cluster } = props;
 
     new ControlPlane(new Layer(this, 'control-plane'), 'control-plane', { cluster });
+    new Gateways(new Layer(this, 'gateways'), 'gateways', { cluster });
 
     const policies = new Layer(this, 'policies');
     if (cluster.security.meshMtls !== 'off') {

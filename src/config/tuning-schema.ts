@@ -1,0 +1,130 @@
+/**
+ * Fine-tuning every workload meshc renders shares: resources, scaling, rollout and
+ * scheduling, validated with the rules operators such as Kyma's apply.
+ */
+import { arr, bool, int, obj, oneOfStrings, record, str, type Static } from './schema-builder';
+
+const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$';
+const MEMORY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
+const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+export const MAX_SURGE = '^[0-9]+%?$';
+export const MAX_UNAVAILABLE = '^((100|[0-9]{1,2})%|[0-9]+)$';
+
+const cpu = (description: string, dflt?: string) =>
+  str({ description, default: dflt, pattern: CPU, patternMessage: 'must be a CPU quantity such as 500m or 2' });
+const memory = (description: string, dflt?: string) =>
+  str({ description, default: dflt, pattern: MEMORY, patternMessage: 'must be a memory quantity such as 512Mi or 2Gi' });
+
+export interface ResourceDefaults {
+  readonly requests?: { readonly cpu?: string; readonly memory?: string };
+  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+}
+
+/** Container resources with a component's own defaults (fields given replace defaults one by one). */
+export function resourcesSchema(defaults: ResourceDefaults = {}) {
+  return obj(
+    {
+      requests: obj(
+        { cpu: cpu('CPU request.', defaults.requests?.cpu), memory: memory('Memory request.', defaults.requests?.memory) },
+        { description: 'Guaranteed resources; an HPA\'s CPU target is a share of the CPU request.' },
+      ),
+      limits: obj(
+        { cpu: cpu('CPU limit.', defaults.limits?.cpu), memory: memory('Memory limit.', defaults.limits?.memory) },
+        { description: 'Upper bounds.' },
+      ),
+    },
+    { description: 'Container resources; fields given replace the default field by field.' },
+  );
+}
+export type ResourcesInput = Static<ReturnType<typeof resourcesSchema>>;
+
+export function autoscaleSchema(component: string, defaults: { min: number; max: number; targetCPUUtilization: number }) {
+  return obj(
+    {
+      enabled: bool({ description: 'Render a HorizontalPodAutoscaler; when off, `replicas` is fixed.', default: true }),
+      min: int({ description: 'Minimum replicas.', default: defaults.min, minimum: 1 }),
+      max: int({ description: 'Maximum replicas (at least `min`).', default: defaults.max, minimum: 1 }),
+      targetCPUUtilization: int({
+        description: 'Average CPU utilisation (percent of requests) the HPA aims for.',
+        default: defaults.targetCPUUtilization,
+        minimum: 1,
+        maximum: 100,
+      }),
+    },
+    { description: `Horizontal autoscaling of ${component}.` },
+  );
+}
+
+export function rolloutSchema(defaults: { maxSurge: string; maxUnavailable: string }) {
+  return obj(
+    {
+      maxSurge: str({
+        description: 'Pods created above the desired count during a rollout: a number or a percentage.',
+        default: defaults.maxSurge,
+        pattern: MAX_SURGE,
+        patternMessage: 'must be a number or a percentage such as 1 or 25%',
+      }),
+      maxUnavailable: str({
+        description: 'Pods that may be unavailable during a rollout: a number or a percentage up to 100%.',
+        default: defaults.maxUnavailable,
+        pattern: MAX_UNAVAILABLE,
+        patternMessage: 'must be a number or a percentage from 0% to 100%, such as 0 or 25%',
+      }),
+    },
+    { description: 'Rolling update strategy.' },
+  );
+}
+
+const TolerationSchema = obj(
+  {
+    key: str({ description: 'Taint key; empty with operator Exists tolerates everything.' }),
+    operator: oneOfStrings(['Exists', 'Equal'] as const, { description: 'How the value is matched.', default: 'Equal' }),
+    value: str({ description: 'Taint value, for operator Equal.' }),
+    effect: oneOfStrings(['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const, { description: 'Taint effect; unset matches all.' }),
+    tolerationSeconds: int({ description: 'How long a NoExecute taint is tolerated.', minimum: 0 }),
+  },
+  { description: 'A Kubernetes toleration.' },
+);
+
+/** Where pods run and what they carry: shared by every workload. */
+export const SchedulingSchemaProps = {
+  nodeSelector: record(str(), { description: 'Node labels the pods must run on.', keyPattern: LABEL_KEY }),
+  tolerations: arr(TolerationSchema, { description: 'Taints the pods tolerate.' }),
+  affinity: {
+    json: {
+      type: 'object',
+      description: 'Kubernetes affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a pod spec.',
+      properties: { nodeAffinity: { type: 'object' }, podAffinity: { type: 'object' }, podAntiAffinity: { type: 'object' } },
+      additionalProperties: false,
+    },
+  } as { json: Record<string, unknown>; __type?: { nodeAffinity?: Record<string, unknown>; podAffinity?: Record<string, unknown>; podAntiAffinity?: Record<string, unknown> } },
+  priorityClassName: str({ description: 'PriorityClass of the pods.', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', patternMessage: 'must be the name of a PriorityClass' }),
+  podLabels: record(str({ maxLength: 63 }), { description: 'Extra labels on the pods.', keyPattern: LABEL_KEY }),
+  podAnnotations: record(str(), { description: 'Extra annotations on the pods.', keyPattern: LABEL_KEY }),
+};
+
+type SchedulingInput = { [K in keyof typeof SchedulingSchemaProps]?: Static<(typeof SchedulingSchemaProps)[K]> };
+export type Toleration = Static<typeof TolerationSchema>;
+
+/** Scheduling of a workload after resolution: empty collections instead of absent ones. */
+export interface Scheduling {
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
+  readonly affinity?: Static<(typeof SchedulingSchemaProps)['affinity']>;
+  readonly priorityClassName?: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly podAnnotations: Readonly<Record<string, string>>;
+}
+
+export function resolveScheduling(input: SchedulingInput): Scheduling {
+  return {
+    nodeSelector: input.nodeSelector ?? {},
+    tolerations: input.tolerations ?? [],
+    affinity: input.affinity,
+    priorityClassName: input.priorityClassName,
+    podLabels: input.podLabels ?? {},
+    podAnnotations: input.podAnnotations ?? {},
+  };
+}
+
+export const SCHEDULING_KEYS = Object.keys(SchedulingSchemaProps) as (keyof typeof SchedulingSchemaProps)[];
