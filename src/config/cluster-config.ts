@@ -7,6 +7,7 @@ import type { ControlPlaneSchema, IstiodSchema, ResourcesInput, SecuritySchema, 
 import type { Static } from './schema-builder';
 import type { Scheduling } from './tuning-schema';
 import type { CniConfig } from '../cni/resolve-cni';
+import type { MeshSettings } from '../control-plane/mesh-settings';
 import type { GatewaysConfig } from '../gateways/resolve-gateways';
 
 type IstiodInput = Static<typeof IstiodSchema>;
@@ -63,6 +64,7 @@ export interface ClusterConfig {
   readonly sidecar: SidecarSettings;
   readonly gateways: GatewaysConfig;
   readonly cni: CniConfig;
+  readonly mesh: MeshSettings;
   readonly security: SecuritySettings;
 }
 

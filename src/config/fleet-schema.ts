@@ -5,6 +5,7 @@
 import { ISTIO_VERSIONS, DEFAULT_HUB, LATEST_ISTIO } from '../catalog/versions';
 import { arr, bool, int, literal, num, obj, oneOfStrings, record, str, type Static } from './schema-builder';
 import { CniSchema } from './cni-schema';
+import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
 export type { ResourcesInput } from './tuning-schema';
@@ -132,6 +133,10 @@ export const SidecarSchema = obj(
 
 /** Everything a cluster can set; `defaults` sets the same fields for every cluster. */
 const settings = {
+  profile: oneOfStrings(['default', 'production', 'evaluation'] as const, {
+    description: 'Installation profile: `default` (upstream Istio\'s defaults), `production` (highly available: replicas spread across nodes and zones, autoscaling, disruption budgets, no unavailable pods during rollouts) or `evaluation` (one small replica of everything). Settings given in the fleet file override the profile.',
+    default: 'default',
+  }),
   kubernetesVersion: str({
     description: 'Kubernetes minor version of the cluster, checked against the Istio release\'s supported range. Required (here or in `defaults`).',
     pattern: '^1\\.[0-9]+(\\.[0-9]+)?$',
@@ -154,6 +159,7 @@ const settings = {
   sidecar: SidecarSchema,
   gateways: GatewaysSchema,
   cni: CniSchema,
+  mesh: MeshSettingsSchema,
   security: SecuritySchema,
 };
 

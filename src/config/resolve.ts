@@ -9,9 +9,11 @@ import { deepMerge, hasPath, isPlainObject } from '../util/deep-merge';
 import type { ClusterConfig, FleetConfig } from './cluster-config';
 import { formatPath, type Diagnostic, type DocPath } from './diagnostic';
 import { ClusterSchema, type ClusterInput, type FleetFile } from './fleet-schema';
+import { PROFILES } from './profiles';
 import { defaultsFromSchema } from './schema-defaults';
 import { resolveScheduling } from './tuning-schema';
 import { resolveCni } from '../cni/resolve-cni';
+import { resolveMeshSettings } from '../control-plane/mesh-settings';
 import { resolveGateways } from '../gateways/resolve-gateways';
 import type { SourceDocument } from './source';
 
@@ -52,7 +54,8 @@ type Report = (severity: Diagnostic['severity'], path: DocPath, message: string,
 
 function resolveCluster(input: FleetFile, index: number, report: Report): ClusterConfig | undefined {
   const raw = input.clusters[index];
-  const merged = deepMerge<ClusterInput>(SCHEMA_DEFAULTS, input.defaults, raw);
+  const profile = deepMerge<ClusterInput>(SCHEMA_DEFAULTS, input.defaults, raw).profile ?? 'default';
+  const merged = deepMerge<ClusterInput>(SCHEMA_DEFAULTS, PROFILES[profile], input.defaults, raw);
   const at = (...sub: (string | number)[]): DocPath => origin(input, index, sub);
   let failed = false;
   const fail = (path: DocPath, message: string) => {
@@ -93,6 +96,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
   const ctx = { fail: (path: (string | number)[], message: string) => fail(at(...path), message), at };
   const gateways = resolveGateways(merged.gateways, ctx);
   const cni = resolveCni(merged.cni, ctx);
+  const mesh = resolveMeshSettings(merged.mesh, ctx);
 
   if (failed || !release || merged.kubernetesVersion === undefined) return undefined;
   const cp = merged.controlPlane!;
@@ -134,6 +138,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     },
     gateways,
     cni,
+    mesh,
     security: { meshMtls: merged.security!.meshMtls! },
   };
 }

@@ -98,6 +98,10 @@ export const SchedulingSchemaProps = {
       additionalProperties: false,
     },
   } as { json: Record<string, unknown>; __type?: { nodeAffinity?: Record<string, unknown>; podAffinity?: Record<string, unknown>; podAntiAffinity?: Record<string, unknown> } },
+  topologySpread: oneOfStrings(['none', 'hosts', 'zones', 'hosts-and-zones'] as const, {
+    description: 'Spread replicas across nodes and/or zones (topologySpreadConstraints, ScheduleAnyway), so one node or zone failing never takes all of them.',
+    default: 'none',
+  }),
   priorityClassName: str({ description: 'PriorityClass of the pods.', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', patternMessage: 'must be the name of a PriorityClass' }),
   podLabels: record(str({ maxLength: 63 }), { description: 'Extra labels on the pods.', keyPattern: LABEL_KEY }),
   podAnnotations: record(str(), { description: 'Extra annotations on the pods.', keyPattern: LABEL_KEY }),
@@ -112,6 +116,7 @@ export interface Scheduling {
   readonly tolerations: readonly Toleration[];
   readonly affinity?: Static<(typeof SchedulingSchemaProps)['affinity']>;
   readonly priorityClassName?: string;
+  readonly topologySpread: 'none' | 'hosts' | 'zones' | 'hosts-and-zones';
   readonly podLabels: Readonly<Record<string, string>>;
   readonly podAnnotations: Readonly<Record<string, string>>;
 }
@@ -122,6 +127,7 @@ export function resolveScheduling(input: SchedulingInput): Scheduling {
     tolerations: input.tolerations ?? [],
     affinity: input.affinity,
     priorityClassName: input.priorityClassName,
+    topologySpread: input.topologySpread ?? 'none',
     podLabels: input.podLabels ?? {},
     podAnnotations: input.podAnnotations ?? {},
   };

@@ -5,7 +5,9 @@ import { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/cluster-config';
 import { IstioCni } from '../cni/istio-cni';
 import { gatewayProxyDefaults } from '../gateways/gateways';
+import { deepMerge } from '../util/deep-merge';
 import { InjectionWebhook } from './injection-webhook';
+import { meshSettingsConfig, meshSettingsProxyDefaults } from './mesh-settings';
 import { IstioReader } from './istio-reader';
 import { Istiod } from './istiod';
 import { istiodEnv } from './istiod-env';
@@ -48,7 +50,8 @@ export class ControlPlane extends Construct {
       meshId: cluster.meshId,
       holdApplicationUntilProxyStarts: cluster.sidecar.holdApplicationUntilProxyStarts,
       interceptionMode: cluster.sidecar.interceptionMode,
-      proxyDefaults: gatewayProxyDefaults(cluster),
+      proxyDefaults: deepMerge(gatewayProxyDefaults(cluster), meshSettingsProxyDefaults(cluster.mesh)),
+      extra: meshSettingsConfig(cluster.mesh),
     });
     if (cluster.cni.enabled) new IstioCni(this, 'cni', { cluster });
     new SidecarInjectorConfig(this, 'injector', sidecarInjectorProps(cluster));

@@ -4,6 +4,7 @@
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { ClusterConfig } from '../config/cluster-config';
+import { meshSettingsIstiodEnv } from './mesh-settings';
 
 // Typed as the API's own EnvVarSource: cdk8s serialises only the fields it knows, in the
 // forms it knows, so a loosely typed valueFrom loses fields (a plain-string divisor) silently.
@@ -26,6 +27,7 @@ export const ISTIOD_MANAGED_ENV = [
   'GOMAXPROCS',
   'PLATFORM',
   'ENABLE_NATIVE_SIDECARS',
+  'PILOT_HTTP10',
 ] as const;
 
 const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
@@ -50,6 +52,7 @@ export function istiodEnv(cluster: ClusterConfig): EnvVar[] {
     { name: 'PLATFORM', value: '' },
     // istiod injects native sidecars by default on the Kubernetes versions meshc supports.
     ...(cluster.sidecar.nativeSidecars ? [] : [{ name: 'ENABLE_NATIVE_SIDECARS', value: 'false' }]),
+    ...meshSettingsIstiodEnv(cluster.mesh),
   ];
   const extra = Object.keys(cp.istiod.env)
     .sort()

@@ -100,7 +100,7 @@ export class Istiod extends Construct {
           spec: {
             serviceAccountName: props.serviceAccountName,
             securityContext: restrictedPodSecurityContext(),
-            ...schedulingSpec(settings),
+            ...schedulingSpec(settings, selectors.deployment),
             // istiod must start before the CNI agent is ready on a node: it is what the agent needs.
             tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }, ...settings.tolerations],
             containers: [

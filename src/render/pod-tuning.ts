@@ -16,9 +16,29 @@ export function resourceRequirements(resources: ResourcesInput): k8s.ResourceReq
   return { requests: q(resources.requests), limits: q(resources.limits) };
 }
 
-/** Pod-spec fields of the scheduling settings; absent ones stay absent. */
-export function schedulingSpec(s: Scheduling): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'affinity' | 'priorityClassName'> {
+const TOPOLOGY_KEYS = { hosts: ['kubernetes.io/hostname'], zones: ['topology.kubernetes.io/zone'], 'hosts-and-zones': ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'], none: [] };
+
+/**
+ * Pod-spec fields of the scheduling settings; absent ones stay absent. Spreading needs the
+ * pods' selector labels; without them no constraint is rendered.
+ */
+export function schedulingSpec(
+  s: Scheduling,
+  selector?: Record<string, string>,
+): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'affinity' | 'priorityClassName' | 'topologySpreadConstraints'> {
+  const spread = selector ? TOPOLOGY_KEYS[s.topologySpread] : [];
   return {
+    // ScheduleAnyway: a cluster with one zone must still run every replica.
+    ...(spread.length
+      ? {
+          topologySpreadConstraints: spread.map((topologyKey) => ({
+            maxSkew: 1,
+            topologyKey,
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: { ...selector } },
+          })),
+        }
+      : {}),
     ...(Object.keys(s.nodeSelector).length ? { nodeSelector: { ...s.nodeSelector } } : {}),
     ...(s.tolerations.length ? { tolerations: s.tolerations.map((t) => ({ ...t })) } : {}),
     ...(s.affinity ? { affinity: s.affinity as k8s.Affinity } : {}),

@@ -1,0 +1,57 @@
+/**
+ * Fleet-file schema of mesh-wide behaviour: traffic policy, DNS proxying, telemetry,
+ * external authorizers, and a checked escape hatch for any other MeshConfig field.
+ */
+import { arr, bool, int, obj, oneOfStrings, record, str } from './schema-builder';
+
+const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+const HEADER = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$';
+const headers = (description: string) =>
+  arr(str({ pattern: HEADER, patternMessage: 'must be an HTTP header name' }), { description, uniqueItems: true });
+
+export const ExtensionProviderSchema = obj(
+  {
+    name: str({ description: 'Name AuthorizationPolicies refer to (`provider.name`).', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', patternMessage: 'must be lower case letters, digits, - and .' }),
+    type: oneOfStrings(['http', 'grpc'] as const, { description: 'Protocol of the authorizer: Envoy ext_authz over HTTP or gRPC.', default: 'http' }),
+    service: str({ description: 'Service of the authorizer, `<name>.<namespace>.svc.<domain>` or a ServiceEntry host.', pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$', patternMessage: 'must be a host name such as oauth2-proxy.auth.svc.cluster.local' }),
+    port: int({ description: 'Port of the authorizer.', minimum: 1, maximum: 65535 }),
+    timeout: str({ description: 'How long to wait for a decision.', pattern: DURATION, patternMessage: 'must be a duration such as 500ms or 2s' }),
+    failOpen: bool({ description: 'Allow the request when the authorizer cannot be reached.', default: false }),
+    pathPrefix: str({ description: 'Prefix added to the path of checks (HTTP only).', pattern: '^/', patternMessage: 'must start with /' }),
+    includeRequestHeadersInCheck: headers('Request headers sent to the authorizer (HTTP only).'),
+    headersToUpstreamOnAllow: headers('Authorizer response headers added to the request when allowed (HTTP only).'),
+    headersToDownstreamOnDeny: headers('Authorizer response headers returned to the client when denied (HTTP only).'),
+  },
+  { required: ['name', 'service', 'port'], description: 'An external authorizer, for AuthorizationPolicies with action CUSTOM.' },
+);
+
+export const MeshSettingsSchema = obj(
+  {
+    outboundTrafficPolicy: oneOfStrings(['ALLOW_ANY', 'REGISTRY_ONLY'] as const, {
+      description: 'Whether proxies pass traffic to hosts the mesh does not know (ALLOW_ANY) or only to registered ones (REGISTRY_ONLY).',
+      default: 'ALLOW_ANY',
+    }),
+    dnsProxying: bool({ description: 'Proxies answer DNS queries themselves (ISTIO_META_DNS_CAPTURE), resolving ServiceEntry hosts.', default: false }),
+    dnsAutoAllocate: bool({ description: 'With DNS proxying, give ServiceEntry hosts without addresses a virtual IP (ISTIO_META_DNS_AUTO_ALLOCATE).', default: false }),
+    prometheusMerge: bool({ description: 'Merge application metrics into the proxy\'s Prometheus endpoint (enablePrometheusMerge).', default: true }),
+    http10: bool({ description: 'Accept HTTP/1.0 requests (istiod PILOT_HTTP10).', default: false }),
+    idleTimeout: str({ description: 'Idle timeout of proxied TCP connections (ISTIO_META_IDLE_TIMEOUT); unset: Envoy\'s 1h.', pattern: DURATION, patternMessage: 'must be a duration such as 30m or 1h' }),
+    accessLogging: obj(
+      {
+        enabled: bool({ description: 'Proxies write access logs to their standard output.', default: false }),
+        encoding: oneOfStrings(['TEXT', 'JSON'] as const, { description: 'Log line format.', default: 'TEXT' }),
+        format: str({ description: 'Envoy format string; unset: Istio\'s default format.', minLength: 1 }),
+      },
+      { description: 'Proxy access logs.' },
+    ),
+    proxyStatsInclusionRegexps: arr(str({ minLength: 1 }), {
+      description: 'Extra Envoy statistics the proxies export, by name (RE2 regular expressions, checked).',
+      uniqueItems: true,
+    }),
+    extensionProviders: arr(ExtensionProviderSchema, { description: 'External authorizers.' }),
+    meshConfig: record({ json: {} } as { json: Record<string, unknown>; __type?: unknown }, {
+      description: 'Escape hatch: further MeshConfig fields, merged over what meshc renders. Field names are checked against MeshConfig.',
+    }),
+  },
+  { description: 'Mesh-wide behaviour (MeshConfig).' },
+);

@@ -1,0 +1,239 @@
+/**
+ * Mesh settings, profiles and istiod fine-tuning: each knob reaches the right field of the
+ * right object, and bad values are rejected with file, line and field.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { InputError, formatDiagnostic } from '../src/config/diagnostic';
+import { loadFleetText } from '../src/pipeline';
+import { loadCrdValidator } from './support/crd-validator';
+import { loadCluster, singleCluster } from './support/fleet';
+import { find, manifests, type Manifest } from './support/objects';
+
+const objectsOf = (extra: string) => manifests(loadCluster(singleCluster(extra)));
+const mesh = (objects: Manifest[]) => parse(find(objects, 'ConfigMap', 'istio').data.mesh);
+const istiod = (objects: Manifest[]) => find(objects, 'Deployment', 'istiod');
+const istiodEnv = (objects: Manifest[]) =>
+  Object.fromEntries(istiod(objects).spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+
+function errorsOf(text: string): string[] {
+  try {
+    loadFleetText('fleet.yaml', text);
+  } catch (err) {
+    if (err instanceof InputError) return err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    throw err;
+  }
+  throw new Error('expected the fleet file to be rejected');
+}
+
+describe('mesh settings reach MeshConfig and istiod', () => {
+  const cases: { name: string; yaml: string; check: (objects: Manifest[]) => void }[] = [
+    {
+      name: 'outbound traffic policy',
+      yaml: '    mesh: { outboundTrafficPolicy: REGISTRY_ONLY }\n',
+      check: (o) => expect(mesh(o).outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' }),
+    },
+    {
+      name: 'DNS proxying with auto allocation',
+      yaml: '    mesh: { dnsProxying: true, dnsAutoAllocate: true }\n',
+      check: (o) =>
+        expect(mesh(o).defaultConfig.proxyMetadata).toEqual({ ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_DNS_AUTO_ALLOCATE: 'true' }),
+    },
+    {
+      name: 'Prometheus merge off',
+      yaml: '    mesh: { prometheusMerge: false }\n',
+      check: (o) => expect(mesh(o).enablePrometheusMerge).toBe(false),
+    },
+    {
+      name: 'HTTP/1.0',
+      yaml: '    mesh: { http10: true }\n',
+      check: (o) => expect(istiodEnv(o).PILOT_HTTP10).toBe('true'),
+    },
+    {
+      name: 'idle timeout',
+      yaml: '    mesh: { idleTimeout: 30m }\n',
+      check: (o) => expect(mesh(o).defaultConfig.proxyMetadata).toEqual({ ISTIO_META_IDLE_TIMEOUT: '30m' }),
+    },
+    {
+      name: 'access logging as JSON',
+      yaml: '    mesh: { accessLogging: { enabled: true, encoding: JSON } }\n',
+      check: (o) => expect(mesh(o)).toMatchObject({ accessLogFile: '/dev/stdout', accessLogEncoding: 'JSON' }),
+    },
+    {
+      name: 'proxy stats matcher',
+      yaml: '    mesh: { proxyStatsInclusionRegexps: ["http.*rbac.*", ".*circuit_breakers.*"] }\n',
+      check: (o) => expect(mesh(o).defaultConfig.proxyStatsMatcher).toEqual({ inclusionRegexps: ['http.*rbac.*', '.*circuit_breakers.*'] }),
+    },
+    {
+      name: 'external authorizers over HTTP and gRPC',
+      yaml:
+        '    mesh:\n      extensionProviders:\n' +
+        '        - { name: oauth2-proxy, service: oauth2-proxy.auth.svc.cluster.local, port: 4180, timeout: 2s, pathPrefix: /check,' +
+        ' includeRequestHeadersInCheck: [cookie, authorization], headersToUpstreamOnAllow: [x-auth-request-user], headersToDownstreamOnDeny: [set-cookie] }\n' +
+        '        - { name: opa, type: grpc, service: opa.opa.svc.cluster.local, port: 9191, failOpen: true }\n',
+      check: (o) =>
+        expect(mesh(o).extensionProviders).toEqual([
+          {
+            name: 'oauth2-proxy',
+            envoyExtAuthzHttp: {
+              service: 'oauth2-proxy.auth.svc.cluster.local',
+              port: 4180,
+              timeout: '2s',
+              pathPrefix: '/check',
+              includeRequestHeadersInCheck: ['cookie', 'authorization'],
+              headersToUpstreamOnAllow: ['x-auth-request-user'],
+              headersToDownstreamOnDeny: ['set-cookie'],
+            },
+          },
+          { name: 'opa', envoyExtAuthzGrpc: { service: 'opa.opa.svc.cluster.local', port: 9191, failOpen: true } },
+        ]),
+    },
+    {
+      name: 'escape hatch for other MeshConfig fields',
+      yaml: '    mesh: { meshConfig: { h2UpgradePolicy: UPGRADE, defaultServiceExportTo: ["."] } }\n',
+      check: (o) => expect(mesh(o)).toMatchObject({ h2UpgradePolicy: 'UPGRADE', defaultServiceExportTo: ['.'] }),
+    },
+    {
+      name: 'trust domain',
+      yaml: '    trustDomain: prod.example\n',
+      check: (o) => expect(mesh(o).trustDomain).toBe('prod.example'),
+    },
+  ];
+
+  it.each(cases)('$name', ({ yaml, check }) => check(objectsOf(yaml)));
+
+  it('leaves MeshConfig at upstream\'s defaults when nothing is set', () => {
+    const m = mesh(objectsOf(''));
+    expect(m).toEqual({
+      defaultConfig: { discoveryAddress: 'istiod.istio-system.svc:15012' },
+      defaultProviders: { metrics: ['prometheus'] },
+      enablePrometheusMerge: true,
+      rootNamespace: 'istio-system',
+      trustDomain: 'cluster.local',
+    });
+  });
+});
+
+describe('mesh settings errors', () => {
+  const base = 'apiVersion: meshc.dev/v1alpha1\nkind: Fleet\nclusters:\n  - name: a\n    kubernetesVersion: "1.33"\n    istio: { version: "1.30.3" }\n    mesh:\n';
+  it.each([
+    {
+      name: 'a stats regexp that does not compile',
+      yaml: '      proxyStatsInclusionRegexps: ["http.*(rbac"]\n',
+      error: 'fleet.yaml:8:36: error: clusters[0].mesh.proxyStatsInclusionRegexps[0]: cluster "a": "http.*(rbac" is not a valid regular expression: /http.*(rbac/: Unterminated group',
+    },
+    {
+      name: 'a stats regexp RE2 cannot run',
+      yaml: '      proxyStatsInclusionRegexps: ["(?!cluster).*"]\n',
+      error: 'fleet.yaml:8:36: error: clusters[0].mesh.proxyStatsInclusionRegexps[0]: cluster "a": "(?!cluster).*" is not a valid regular expression: lookaround (?=, ?!, ?<=, ?<!) is not supported by RE2',
+    },
+    {
+      name: 'an HTTP-only field on a gRPC authorizer',
+      yaml: '      extensionProviders: [{ name: opa, type: grpc, service: opa.opa.svc, port: 9191, pathPrefix: /x }]\n',
+      error: 'fleet.yaml:8:99: error: clusters[0].mesh.extensionProviders[0].pathPrefix: cluster "a": pathPrefix applies only to type http',
+    },
+    {
+      name: 'an authorizer defined twice',
+      yaml: '      extensionProviders:\n        - { name: opa, service: a.b.svc, port: 1 }\n        - { name: opa, service: c.d.svc, port: 2 }\n',
+      error: 'fleet.yaml:10:19: error: clusters[0].mesh.extensionProviders[1].name: cluster "a": extension provider "opa" is defined twice',
+    },
+    {
+      name: 'a misspelt MeshConfig field in the escape hatch',
+      yaml: '      meshConfig: { h2UpgradePolcy: UPGRADE }\n',
+      error: 'fleet.yaml:8:37: error: clusters[0].mesh.meshConfig.h2UpgradePolcy: cluster "a": unknown MeshConfig field "h2UpgradePolcy"; did you mean "h2UpgradePolicy"?',
+    },
+    {
+      name: 'a MeshConfig field meshc sets itself',
+      yaml: '      meshConfig: { trustDomain: x }\n',
+      error: 'fleet.yaml:8:34: error: clusters[0].mesh.meshConfig.trustDomain: cluster "a": MeshConfig field "trustDomain" is set by meshc from typed settings; use those instead',
+    },
+    {
+      name: 'an unknown outbound policy',
+      yaml: '      outboundTrafficPolicy: REGISTRY_ONY\n',
+      error: 'fleet.yaml:8:30: error: clusters[0].mesh.outboundTrafficPolicy: "REGISTRY_ONY" is not one of ALLOW_ANY, REGISTRY_ONLY; did you mean "REGISTRY_ONLY"?',
+    },
+  ])('$name', ({ yaml, error }) => {
+    expect(errorsOf(base + yaml)).toEqual([error]);
+  });
+});
+
+describe('profiles', () => {
+  it('production runs istiod highly available', () => {
+    const o = objectsOf('    profile: production\n');
+    expect(find(o, 'HorizontalPodAutoscaler', 'istiod').spec).toMatchObject({ minReplicas: 2, maxReplicas: 5 });
+    expect(find(o, 'PodDisruptionBudget', 'istiod')).toBeDefined();
+    const spec = istiod(o).spec;
+    expect(spec.strategy.rollingUpdate).toEqual({ maxSurge: '100%', maxUnavailable: 0 });
+    expect(spec.template.spec.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
+    expect(spec.template.spec.topologySpreadConstraints[0]).toMatchObject({
+      maxSkew: 1,
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { istio: 'pilot' } },
+    });
+  });
+
+  it('evaluation runs one small istiod and small sidecars', () => {
+    const o = objectsOf('    profile: evaluation\n');
+    expect(o.some((x) => x.kind === 'HorizontalPodAutoscaler')).toBe(false);
+    expect(istiod(o).spec.replicas).toBe(1);
+    expect(istiod(o).spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
+    const values = JSON.parse(find(o, 'ConfigMap', 'istio-sidecar-injector').data.values);
+    expect(values.global.proxy.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+  });
+
+  it('lets the fleet file override a profile, from defaults or the cluster', () => {
+    const { fleet } = loadFleetText(
+      'fleet.yaml',
+      'apiVersion: meshc.dev/v1alpha1\nkind: Fleet\ndefaults:\n  profile: production\n  kubernetesVersion: "1.33"\n  istio: { version: "1.30.3" }\n' +
+        '  controlPlane: { istiod: { autoscale: { max: 9 } } }\nclusters:\n  - name: a\n  - name: b\n    profile: evaluation\n' +
+        '    controlPlane: { istiod: { replicas: 2 } }\n',
+    );
+    const [a, b] = fleet.clusters;
+    expect(a.controlPlane.istiod.autoscale).toMatchObject({ enabled: true, min: 2, max: 9 });
+    expect(b.controlPlane.istiod.autoscale.enabled).toBe(false);
+    expect(b.controlPlane.istiod.replicas).toBe(2);
+  });
+});
+
+describe('istiod fine-tuning', () => {
+  it('passes scheduling, rollout, pod labels and annotations through', () => {
+    const o = objectsOf(
+      '    controlPlane:\n      istiod:\n        nodeSelector: { node-role.kubernetes.io/control-plane: "" }\n' +
+        '        tolerations: [{ key: dedicated, operator: Equal, value: mesh, effect: NoSchedule }]\n' +
+        '        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: pool, operator: In, values: [system] }] }] } } }\n' +
+        '        priorityClassName: system-cluster-critical\n        podLabels: { team: platform }\n        podAnnotations: { example.com/owner: platform }\n' +
+        '        rollout: { maxSurge: "1", maxUnavailable: 0% }\n        topologySpread: zones\n',
+    );
+    const spec = istiod(o).spec;
+    const pod = spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
+    expect(pod.tolerations).toEqual([
+      { key: 'cni.istio.io/not-ready', operator: 'Exists' },
+      { key: 'dedicated', operator: 'Equal', value: 'mesh', effect: 'NoSchedule' },
+    ]);
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key).toBe('pool');
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(spec.template.metadata.labels).toMatchObject({ team: 'platform', app: 'istiod' });
+    expect(spec.template.metadata.annotations).toMatchObject({ 'example.com/owner': 'platform', 'prometheus.io/scrape': 'true' });
+    expect(spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: '0%' });
+    expect(pod.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone']);
+  });
+
+  it('rejects rollout values outside Kyma\'s rules', () => {
+    const text = singleCluster('    controlPlane:\n      istiod:\n        rollout: { maxSurge: 10x, maxUnavailable: 101% }\n');
+    expect(errorsOf(text)).toEqual([
+      'mesh.yaml:10:30: error: clusters[0].controlPlane.istiod.rollout.maxSurge: must be a number or a percentage such as 1 or 25%, got "10x"',
+      'mesh.yaml:10:51: error: clusters[0].controlPlane.istiod.rollout.maxUnavailable: must be a number or a percentage from 0% to 100%, such as 0 or 25%, got "101%"',
+    ].map((e) => e.replace('mesh.yaml', 'fleet.yaml')));
+  });
+
+  it('renders a mesh config every object of which validates against the CRDs', () => {
+    // MeshConfig is not a CRD; this guards the Istio objects rendered beside it.
+    const o = objectsOf('    profile: production\n    mesh: { outboundTrafficPolicy: REGISTRY_ONLY }\n');
+    const v = loadCrdValidator('1.30.3');
+    expect(o.filter((x) => v.knows(x.apiVersion, x.kind)).flatMap((x) => v.validate(x))).toEqual([]);
+  });
+});
