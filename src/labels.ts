@@ -30,6 +30,16 @@ export const Annotations = {
   SIDECAR_INJECT: 'sidecar.istio.io/inject',
   PROMETHEUS_SCRAPE: 'prometheus.io/scrape',
   PROMETHEUS_PORT: 'prometheus.io/port',
+  PROMETHEUS_PATH: 'prometheus.io/path',
+  /** Which injection templates istiod applies; `gateway` turns the pod into a standalone proxy. */
+  INJECT_TEMPLATES: 'inject.istio.io/templates',
+  /** ProxyConfig overrides of one pod, applied by istiod at injection. */
+  PROXY_CONFIG: 'proxy.istio.io/config',
+  /**
+   * Hash of the settings a gateway's Envoy reads only at start; a change rolls the Deployment,
+   * which the settings themselves (mesh-wide, in MeshConfig) would not.
+   */
+  GATEWAY_CONFIG_HASH: 'meshc.dev/gateway-config-hash',
 } as const;
 
 export const MANAGER = 'meshc';

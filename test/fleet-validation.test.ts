@@ -3,19 +3,11 @@
  * and unknown names get a suggestion.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError, formatDiagnostic } from '../src/config/diagnostic';
+import { formatDiagnostic } from '../src/config/diagnostic';
 import { loadFleetText } from '../src/pipeline';
-import { HEADER } from './support/fleet';
+import { HEADER, rejectionOf } from './support/fleet';
 
-function errorsOf(text: string): string[] {
-  try {
-    loadFleetText('fleet.yaml', text);
-  } catch (err) {
-    if (err instanceof InputError) return err.diagnostics.map(formatDiagnostic);
-    throw err;
-  }
-  throw new Error('expected the fleet file to be rejected');
-}
+const errorsOf = (text: string) => rejectionOf(text);
 
 const cases: { name: string; text: string; errors: string[] }[] = [
   {

@@ -176,6 +176,15 @@ describe('pod annotations', () => {
     expect(p.metadata.annotations['kubectl.kubernetes.io/default-logs-container']).toBe('shop');
   });
 
+  it('asks Multus for the istio-cni network on OpenShift, keeping the pod\'s own networks', () => {
+    const openshift = cluster('', '    cni: { enabled: true, platform: openshift }\n');
+    expect(pod(openshift).metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe('default/istio-cni');
+    expect(pod(openshift, { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' }).metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe(
+      'macvlan-conf, default/istio-cni',
+    );
+    expect(pod(cluster('', '    cni: { enabled: true }\n')).metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBeUndefined();
+  });
+
   it('takes a proxy image from the annotation', () => {
     const p = pod(cluster(), { 'sidecar.istio.io/proxyImage': 'mirror.example/proxyv2:1.30.3' });
     expect(container(p, 'istio-proxy').image).toBe('mirror.example/proxyv2:1.30.3');

@@ -4,10 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { InputError, formatDiagnostic } from '../src/config/diagnostic';
 import { loadFleetText } from '../src/pipeline';
 import { loadCrdValidator } from './support/crd-validator';
-import { loadCluster, singleCluster } from './support/fleet';
+import { loadCluster, rejectionOf, singleCluster } from './support/fleet';
 import { find, manifests, type Manifest } from './support/objects';
 
 const objectsOf = (extra: string) => manifests(loadCluster(singleCluster(extra)));
@@ -16,15 +15,7 @@ const istiod = (objects: Manifest[]) => find(objects, 'Deployment', 'istiod');
 const istiodEnv = (objects: Manifest[]) =>
   Object.fromEntries(istiod(objects).spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
 
-function errorsOf(text: string): string[] {
-  try {
-    loadFleetText('fleet.yaml', text);
-  } catch (err) {
-    if (err instanceof InputError) return err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
-    throw err;
-  }
-  throw new Error('expected the fleet file to be rejected');
-}
+const errorsOf = (text: string) => rejectionOf(text, { errorsOnly: true });
 
 describe('mesh settings reach MeshConfig and istiod', () => {
   const cases: { name: string; yaml: string; check: (objects: Manifest[]) => void }[] = [
@@ -182,6 +173,20 @@ describe('profiles', () => {
     expect(istiod(o).spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' } });
     const values = JSON.parse(find(o, 'ConfigMap', 'istio-sidecar-injector').data.values);
     expect(values.global.proxy.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+  });
+
+  it('shapes the ingress and egress gateways too', () => {
+    const enableEgress = '    gateways: { egress: { enabled: true } }\n';
+    const prod = objectsOf(`    profile: production\n${enableEgress}`);
+    for (const name of ['istio-ingressgateway', 'istio-egressgateway']) {
+      expect(find(prod, 'HorizontalPodAutoscaler', name).spec.minReplicas).toBe(2);
+      expect(find(prod, 'Deployment', name).spec.strategy.rollingUpdate).toEqual({ maxSurge: '100%', maxUnavailable: 0 });
+    }
+    const evaluation = objectsOf(`    profile: evaluation\n${enableEgress}`);
+    for (const name of ['istio-ingressgateway', 'istio-egressgateway']) {
+      expect(find(evaluation, 'Deployment', name).spec.replicas).toBe(1);
+      expect(find(evaluation, 'Deployment', name).spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '10m', memory: '64Mi' });
+    }
   });
 
   it('lets the fleet file override a profile, from defaults or the cluster', () => {

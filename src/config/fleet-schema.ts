@@ -8,6 +8,7 @@ import { CniSchema } from './cni-schema';
 import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
+import { DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, DURATION, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
 export type { ResourcesInput } from './tuning-schema';
 
 export const FLEET_API_VERSION = 'meshc.dev/v1alpha1';
@@ -15,10 +16,6 @@ export const FLEET_KIND = 'Fleet';
 /** Where the schema is published in the repository (and the npm package), for editors. */
 export const SCHEMA_PATH = 'schema/mesh.schema.json';
 
-const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
-const DNS_SUBDOMAIN = '^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
-const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 const LOG_SCOPES = '^[a-z][a-z0-9-]*:(debug|info|warn|error|none)(,[a-z][a-z0-9-]*:(debug|info|warn|error|none))*$';
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -55,7 +52,7 @@ export const IstiodSchema = obj(
 export const ControlPlaneSchema = obj(
   {
     caAddress: str({ description: 'Address of the CA proxies request certificates from. Unset: istiod of this revision.', pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', patternMessage: 'must be host:port, e.g. cert-manager-istio-csr.cert-manager.svc:443' }),
-    namespace: str({ description: 'Namespace of the control plane; also Istio\'s root namespace.', default: 'istio-system', pattern: DNS_LABEL, patternMessage: 'must be a DNS label (lower case letters, digits and -, at most 63 characters)' }),
+    namespace: str({ description: 'Namespace of the control plane; also Istio\'s root namespace.', default: 'istio-system', pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }),
     istiod: IstiodSchema,
   },
   { description: 'The control plane: istiod, its RBAC, webhooks and mesh configuration.' },
@@ -151,10 +148,10 @@ const settings = {
     { description: 'Istio release and images.' },
   ),
   clusterDomain: str({ description: 'DNS suffix of the cluster\'s services.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local' }),
-  network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
+  network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: LABEL_VALUE_MESSAGE }),
   trustDomain: str({ description: 'SPIFFE trust domain of workload identities.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local or example.com' }),
-  meshId: str({ description: 'Mesh identifier; unset, Istio uses the trust domain.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
-  clusterId: str({ description: 'Istio cluster id, used in identities of multicluster meshes and proxy metadata. Unset: the cluster name.', pattern: LABEL_VALUE, minLength: 1, patternMessage: 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit' }),
+  meshId: str({ description: 'Mesh identifier; unset, Istio uses the trust domain.', pattern: LABEL_VALUE, minLength: 1, patternMessage: LABEL_VALUE_MESSAGE }),
+  clusterId: str({ description: 'Istio cluster id, used in identities of multicluster meshes and proxy metadata. Unset: the cluster name.', pattern: LABEL_VALUE, minLength: 1, patternMessage: LABEL_VALUE_MESSAGE }),
   controlPlane: ControlPlaneSchema,
   sidecar: SidecarSchema,
   gateways: GatewaysSchema,
@@ -167,7 +164,7 @@ export const DefaultsSchema = obj(settings, { description: 'Settings applied to 
 
 export const ClusterSchema = obj(
   {
-    name: str({ description: 'Cluster name: unique in the fleet, a DNS label; names the output folder and the Istio cluster id.', pattern: DNS_LABEL, patternMessage: 'must be a DNS label (lower case letters, digits and -, at most 63 characters)' }),
+    name: str({ description: 'Cluster name: unique in the fleet, a DNS label; names the output folder and the Istio cluster id.', pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }),
     ...settings,
   },
   { required: ['name'], description: 'One cluster; any field not set comes from `defaults`.' },

@@ -3,8 +3,8 @@
  * external authorizers, and a checked escape hatch for any other MeshConfig field.
  */
 import { arr, bool, int, obj, oneOfStrings, record, str } from './schema-builder';
+import { DURATION } from './patterns';
 
-const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 const HEADER = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$';
 const headers = (description: string) =>
   arr(str({ pattern: HEADER, patternMessage: 'must be an HTTP header name' }), { description, uniqueItems: true });

@@ -95,7 +95,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
 
   const ctx = { fail: (path: (string | number)[], message: string) => fail(at(...path), message), at };
   const gateways = resolveGateways(merged.gateways, ctx);
-  const cni = resolveCni(merged.cni, ctx);
+  const cni = resolveCni(merged.cni, ctx, { controlPlaneNamespace: merged.controlPlane?.namespace });
   const mesh = resolveMeshSettings(merged.mesh, ctx);
 
   if (failed || !release || merged.kubernetesVersion === undefined) return undefined;

@@ -3,10 +3,10 @@
  * scheduling, validated with the rules operators such as Kyma's apply.
  */
 import { arr, bool, int, obj, oneOfStrings, record, str, type Static } from './schema-builder';
+import { LABEL_KEY } from './patterns';
 
 const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$';
 const MEMORY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
-const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 export const MAX_SURGE = '^[0-9]+%?$';
 export const MAX_UNAVAILABLE = '^((100|[0-9]{1,2})%|[0-9]+)$';
 

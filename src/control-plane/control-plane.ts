@@ -13,7 +13,7 @@ import { Istiod } from './istiod';
 import { istiodEnv } from './istiod-env';
 import { IstiodIdentity } from './istiod-identity';
 import { MeshConfig } from './mesh-config';
-import { ControlPlaneNamespace } from './namespace';
+import { MeshNamespace } from './namespace';
 import { SidecarInjectorConfig, sidecarInjectorProps } from './sidecar-injector-config';
 import { ValidationWebhook } from './validation-webhook';
 
@@ -28,7 +28,7 @@ export class ControlPlane extends Construct {
     const { namespace, revision } = cluster.controlPlane;
     const release = cluster.istio.release;
 
-    new ControlPlaneNamespace(this, 'namespace', { name: namespace, release, network: cluster.network });
+    new MeshNamespace(this, 'namespace', { name: namespace, release, network: cluster.network });
     new IstioReader(this, 'reader', { namespace, release });
     const identity = new IstiodIdentity(this, 'identity', { namespace, revision, release });
     const istiod = new Istiod(this, 'istiod', {

@@ -33,6 +33,11 @@ export interface SidecarInjectorConfigProps {
    * @default false
    */
   readonly cni?: boolean;
+  /**
+   * How pods reach the CNI plugin: chained (`default`) or through Multus (`multus`, OpenShift).
+   * @default default
+   */
+  readonly cniProvider?: 'default' | 'multus';
   readonly sidecar: SidecarSettings;
 }
 
@@ -49,6 +54,7 @@ export function sidecarInjectorProps(cluster: ClusterConfig): SidecarInjectorCon
     meshId: cluster.meshId,
     caAddress: cluster.controlPlane.caAddress,
     cni: cluster.cni.enabled,
+    cniProvider: cluster.cni.provider,
     sidecar: cluster.sidecar,
   };
 }
@@ -96,7 +102,7 @@ export function injectorValues(props: SidecarInjectorConfigProps): Record<string
       tag: props.tag ?? props.release.version,
       variant: '',
     },
-    pilot: { cni: { enabled: props.cni ?? false } },
+    pilot: { cni: { enabled: props.cni ?? false, provider: props.cniProvider ?? 'default' } },
     revision: props.revision === 'default' ? '' : props.revision,
   };
 }

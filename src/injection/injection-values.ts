@@ -20,6 +20,7 @@ export const V = {
   tokenAudience: '$.Values.global.sds.token.aud',
   revision: '$.Values.revision',
   cniEnabled: '$.Values.pilot.cni.enabled',
+  cniProvider: '$.Values.pilot.cni.provider',
   proxy: {
     clusterDomain: '$.Values.global.proxy.clusterDomain',
     logLevel: '$.Values.global.proxy.logLevel',

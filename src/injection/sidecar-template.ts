@@ -65,6 +65,7 @@ const PodLabels = {
 } as const;
 
 const PROXY = 'istio-proxy';
+const MULTUS_NETWORKS = 'k8s.v1.cni.cncf.io/networks';
 
 // ---- expression helpers ---------------------------------------------------------------------
 
@@ -412,6 +413,10 @@ function annotations(kind: ProxyKind): Node {
     when(`ne (${annotation(name, value)}) ""`, [entry(name, expr(annotation(name, value)))]);
   // The CNI node agent reads the redirection settings from these annotations.
   const cni: Entry[] = [
+    // With Multus (OpenShift) the plugin is not chained: each pod asks for the istio-cni network.
+    when(`eq ${V.cniProvider} "multus"`, [
+      entry(MULTUS_NETWORKS, expr(`appendMultusNetwork (index $.ObjectMeta.Annotations ${q(MULTUS_NETWORKS)}) "default/istio-cni"`)),
+    ]),
     entry(PodAnnotations.interceptionMode, expr(interceptionMode)),
     nonEmpty(PodAnnotations.includeOutboundIPRanges, V.proxy.includeIPRanges),
     nonEmpty(PodAnnotations.excludeOutboundIPRanges, V.proxy.excludeIPRanges),

@@ -1,5 +1,6 @@
 /** Small builders for fleet files used across tests. */
 import type { ClusterConfig } from '../../src/config/cluster-config';
+import { InputError, formatDiagnostic } from '../../src/config/diagnostic';
 import { loadFleetText } from '../../src/pipeline';
 
 export const HEADER = 'apiVersion: meshc.dev/v1alpha1\nkind: Fleet\n';
@@ -13,4 +14,17 @@ export function singleCluster(extra = '', { name = 'one', kubernetes = '1.33', i
 export function loadCluster(text: string): ClusterConfig {
   const { fleet } = loadFleetText('mesh.yaml', text);
   return fleet.clusters[0];
+}
+
+/** Every diagnostic of a fleet file meshc must reject, formatted as the CLI prints it (file name `fleet.yaml`). */
+export function rejectionOf(text: string, { errorsOnly = false } = {}): string[] {
+  try {
+    loadFleetText('fleet.yaml', text);
+  } catch (err) {
+    if (err instanceof InputError) {
+      return err.diagnostics.filter((d) => !errorsOnly || d.severity === 'error').map(formatDiagnostic);
+    }
+    throw err;
+  }
+  throw new Error('expected the fleet file to be rejected');
 }

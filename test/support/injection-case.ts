@@ -12,7 +12,7 @@ export interface InjectOptions {
 }
 
 export function injectFor(cluster: ClusterConfig, workload: Record<string, unknown>, options: InjectOptions = {}): Record<string, any> {
-  const props = { ...sidecarInjectorProps(cluster), tag: options.tag, cni: options.cni };
+  const props = { ...sidecarInjectorProps(cluster), tag: options.tag, ...(options.cni !== undefined ? { cni: options.cni } : {}) };
   return inject({
     config: stringify(injectorConfig(props.sidecar)),
     values: JSON.stringify(injectorValues(props)),

@@ -1,0 +1,20 @@
+/** Identity of rendered or reference manifests, for comparing two sets object by object. */
+
+// Manifests are walked field by field; a loose type keeps comparisons short.
+export type Manifest = Record<string, any>;
+
+/** `<Kind> <namespace>/<name>`, or `<Kind> <name>` when cluster-scoped. */
+export function idOf(m: Manifest): string {
+  const { name, namespace } = m.metadata as { name: string; namespace?: string };
+  return namespace ? `${m.kind} ${namespace}/${name}` : `${m.kind} ${name}`;
+}
+
+export function byId(manifests: Iterable<Manifest>, source: string): Map<string, Manifest> {
+  const out = new Map<string, Manifest>();
+  for (const m of manifests) {
+    const id = idOf(m);
+    if (out.has(id)) throw new Error(`${source}: ${id} appears twice`);
+    out.set(id, m);
+  }
+  return out;
+}
