@@ -9,6 +9,8 @@ import { fleetReferenceMarkdown } from './config/reference-doc';
 import { OutputError, diffTree, isEmptyDiff, writeTree, type TreeDiff } from './output/tree-writer';
 import { loadFleetFile, type LoadedFleet } from './pipeline';
 import { renderFleet } from './render/render';
+import { diffCommand } from './review/diff-command';
+import { vendorCommand } from './delivery/vendor-command';
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
@@ -16,7 +18,7 @@ export const EXIT_USAGE = 2;
 
 const VERSION: string = require('../../package.json').version;
 
-interface Io {
+export interface Io {
   out(line: string): void;
   err(line: string): void;
 }
@@ -26,7 +28,8 @@ const defaultIo: Io = {
   err: (line) => process.stderr.write(line + '\n'),
 };
 
-interface Command {
+/** A subcommand; options are `--name value` pairs named in `options` (keys like `--out DIR`). */
+export interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly options: Readonly<Record<string, string>>;
@@ -87,6 +90,8 @@ const COMMANDS: Record<string, Command> = {
       return EXIT_INVALID;
     },
   },
+  diff: diffCommand,
+  vendor: vendorCommand,
   schema: {
     summary: 'print the JSON Schema of the fleet file, or its Markdown reference',
     usage: 'meshc schema [--format json|markdown] [--out FILE]',

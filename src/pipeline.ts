@@ -8,6 +8,7 @@ import { fleetJsonSchema, type FleetFile } from './config/fleet-schema';
 import { resolveFleet } from './config/resolve';
 import { checkAgainstSchema } from './config/schema-check';
 import { parseYamlSource } from './config/source';
+import { attachVendoredCrds } from './delivery/vendored-crds';
 
 export interface LoadedFleet {
   readonly fleet: FleetConfig;
@@ -16,13 +17,17 @@ export interface LoadedFleet {
 }
 
 /** Parses, validates and resolves fleet-file text. Throws InputError with every problem found. */
-export function loadFleetText(file: string, text: string): LoadedFleet {
+export function loadFleetText(file: string, text: string, { vendoredCrds = true } = {}): LoadedFleet {
   const doc = parseYamlSource(file, text);
   const schemaErrors = checkAgainstSchema(doc, fleetJsonSchema());
   if (schemaErrors.length > 0) throw new InputError(schemaErrors);
-  const { fleet, diagnostics } = resolveFleet(doc, doc.data as FleetFile);
-  if (diagnostics.some((d) => d.severity === 'error')) throw new InputError(diagnostics);
-  return { fleet, warnings: diagnostics };
+  const resolved = resolveFleet(doc, doc.data as FleetFile);
+  if (resolved.diagnostics.some((d) => d.severity === 'error')) throw new InputError(resolved.diagnostics);
+  // Vendored files are read here, once, so that constructs stay pure and a render never reads disk.
+  if (!vendoredCrds) return { fleet: resolved.fleet, warnings: resolved.diagnostics };
+  const { fleet, diagnostics } = attachVendoredCrds(doc, resolved.fleet);
+  if (diagnostics.length > 0) throw new InputError([...resolved.diagnostics, ...diagnostics]);
+  return { fleet, warnings: resolved.diagnostics };
 }
 
 /** Reads and loads a fleet file; an unreadable file is an input error too. */

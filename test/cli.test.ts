@@ -27,8 +27,8 @@ describe('meshc CLI', () => {
     expect(meshc(['--version'])).toMatchObject({ code: 0, stdout: `${require('../package.json').version}\n` });
     const help = meshc(['--help']);
     expect(help.code).toBe(0);
-    for (const cmd of ['synth', 'validate', 'check', 'schema']) expect(help.stdout).toContain(`  ${cmd}`);
-    for (const cmd of ['synth', 'validate', 'check', 'schema']) {
+    for (const cmd of ['synth', 'validate', 'check', 'diff', 'schema']) expect(help.stdout).toContain(`  ${cmd}`);
+    for (const cmd of ['synth', 'validate', 'check', 'diff', 'schema']) {
       const r = meshc([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: meshc ${cmd}`);

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { byId, idOf } from './support/manifest-ids';
+import { byId, idOf, withoutArgoCd } from './support/manifest-ids';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { gatewayConfigHash } from '../src/gateways/topology';
@@ -224,7 +224,7 @@ const KEY_FIELDS: Readonly<Record<string, (m: Manifest) => Manifest>> = {
 function keyFields(m: Manifest): Manifest {
   const extract = KEY_FIELDS[m.kind as string];
   if (!extract) throw new Error(`${idOf(m)}: no key fields defined for kind ${m.kind}; add an extractor to compare it`);
-  return { apiVersion: m.apiVersion, labels: pick(m.metadata.labels, ISTIO_LABELS), annotations: nonEmpty(m.metadata.annotations), ...extract(m) };
+  return { apiVersion: m.apiVersion, labels: pick(m.metadata.labels, ISTIO_LABELS), annotations: nonEmpty(withoutArgoCd(m.metadata.annotations)), ...extract(m) };
 }
 
 function getPath(value: unknown, field: readonly string[]): unknown {

@@ -3,6 +3,7 @@
  * is one the API server accepts, and gateway pods are restricted, also once istiod has injected
  * them.
  */
+import { withoutArgoCd } from './support/manifest-ids';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ISTIO_RELEASES } from '../src/catalog/versions';
@@ -87,7 +88,7 @@ const KNOBS: KnobCase[] = [
   {
     name: 'service annotations',
     yaml: gw('      ingress:\n        service:\n          annotations:\n            service.beta.kubernetes.io/aws-load-balancer-type: nlb\n'),
-    check: (o) => expect(service(o).metadata.annotations).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' }),
+    check: (o) => expect(withoutArgoCd(service(o).metadata.annotations)).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' }),
   },
   {
     name: 'load balancer source ranges',

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { byId, idOf } from './support/manifest-ids';
+import { byId, idOf, withoutArgoCd } from './support/manifest-ids';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadFleetText } from '../src/pipeline';
@@ -375,7 +375,7 @@ function keyFields(m: Manifest): Manifest {
   return {
     apiVersion: m.apiVersion,
     labels: pick(m.metadata.labels, ISTIO_LABELS),
-    annotations: m.metadata.annotations,
+    annotations: withoutArgoCd(m.metadata.annotations),
     ...extract(m),
   };
 }

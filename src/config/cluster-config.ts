@@ -66,9 +66,41 @@ export interface ClusterConfig {
   readonly cni: CniConfig;
   readonly mesh: MeshSettings;
   readonly security: SecuritySettings;
+  /** Argo CD destination; meaningful only when the fleet has a `delivery` section. */
+  readonly destination: Destination;
+  /** CRDs rendered into the `crds` layer: the vendored bundle in `vendored` mode, else none. */
+  readonly crds: readonly CrdManifest[];
 }
 
 export interface FleetConfig {
   /** Clusters in the order of the fleet file. */
   readonly clusters: readonly ClusterConfig[];
+  /** Unset when the fleet file has no `delivery` section: only the cluster folders are rendered. */
+  readonly delivery?: DeliveryConfig;
 }
+
+export type CrdMode = 'chart' | 'vendored' | 'none';
+
+export interface DeliveryConfig {
+  readonly name: string;
+  readonly git: { readonly url: string; readonly branch: string; readonly path: string };
+  readonly argocd: {
+    readonly enabled: boolean;
+    readonly project: string;
+    readonly namespace: string;
+    readonly applicationSet: { readonly enabled: boolean; readonly selectorLabel: string };
+    readonly syncPolicy: { readonly automated: boolean; readonly prune: boolean; readonly selfHeal: boolean };
+  };
+  readonly flux: { readonly enabled: boolean; readonly namespace: string; readonly interval: string };
+  readonly crds: {
+    readonly mode: CrdMode;
+    /** As written in the fleet file (relative to its folder); for messages and `meshc vendor`. */
+    readonly vendorDir: string;
+  };
+}
+
+/** Argo CD destination of a cluster: exactly one of the two. */
+export type Destination = { readonly name: string; readonly server?: undefined } | { readonly server: string; readonly name?: undefined };
+
+/** A CustomResourceDefinition as read from a vendored file. */
+export type CrdManifest = Readonly<Record<string, unknown>>;

@@ -5,6 +5,7 @@
 import { ISTIO_VERSIONS, DEFAULT_HUB, LATEST_ISTIO } from '../catalog/versions';
 import { arr, bool, int, literal, num, obj, oneOfStrings, record, str, type Static } from './schema-builder';
 import { CniSchema } from './cni-schema';
+import { DeliverySchema, DestinationSchema } from './delivery-schema';
 import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
@@ -165,6 +166,7 @@ export const DefaultsSchema = obj(settings, { description: 'Settings applied to 
 export const ClusterSchema = obj(
   {
     name: str({ description: 'Cluster name: unique in the fleet, a DNS label; names the output folder and the Istio cluster id.', pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }),
+    destination: DestinationSchema,
     ...settings,
   },
   { required: ['name'], description: 'One cluster; any field not set comes from `defaults`.' },
@@ -177,6 +179,7 @@ export const FleetSchema = obj(
     kind: literal(FLEET_KIND, { description: 'Always `Fleet`.' }),
     defaults: DefaultsSchema,
     clusters: arr(ClusterSchema, { minItems: 1, description: 'The clusters of the fleet; each renders to `dist/<name>/`.' }),
+    delivery: DeliverySchema,
   },
   { required: ['apiVersion', 'kind', 'clusters'], description: 'A meshc fleet: Istio settings for many clusters.' },
 );

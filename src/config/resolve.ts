@@ -16,6 +16,7 @@ import { resolveCni } from '../cni/resolve-cni';
 import { resolveMeshSettings } from '../control-plane/mesh-settings';
 import { resolveGateways } from '../gateways/resolve-gateways';
 import type { SourceDocument } from './source';
+import { resolveDelivery, resolveDestination } from '../delivery/resolve-delivery';
 
 export interface Resolution {
   readonly fleet: FleetConfig;
@@ -46,11 +47,12 @@ export function resolveFleet(doc: SourceDocument, input: FleetFile): Resolution 
     if (cluster) clusters.push(cluster);
   });
 
+  const delivery = resolveDelivery(input, clusters, report);
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { fleet: { clusters }, diagnostics };
+  return { fleet: delivery ? { clusters, delivery } : { clusters }, diagnostics };
 }
 
-type Report = (severity: Diagnostic['severity'], path: DocPath, message: string, key?: boolean) => void;
+export type Report = (severity: Diagnostic['severity'], path: DocPath, message: string, key?: boolean) => void;
 
 function resolveCluster(input: FleetFile, index: number, report: Report): ClusterConfig | undefined {
   const raw = input.clusters[index];
@@ -140,6 +142,8 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     cni,
     mesh,
     security: { meshMtls: merged.security!.meshMtls! },
+    destination: resolveDestination(raw, index, report),
+    crds: [],
   };
 }
 

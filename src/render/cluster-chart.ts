@@ -1,7 +1,7 @@
 /**
  * Everything meshc renders for one cluster.
  */
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/cluster-config';
 import { ControlPlane } from '../control-plane/control-plane';
@@ -22,6 +22,13 @@ export class ClusterChart extends Chart {
     this.cluster = props.cluster;
     const { cluster } = props;
 
+    if (cluster.crds.length > 0) {
+      const crds = new Layer(this, 'crds');
+      for (const crd of cluster.crds) {
+        const { apiVersion, kind, metadata, ...rest } = crd as { apiVersion: string; kind: string; metadata: { name: string } };
+        new ApiObject(crds, metadata.name, { apiVersion, kind, metadata, ...rest });
+      }
+    }
     new ControlPlane(new Layer(this, 'control-plane'), 'control-plane', { cluster });
     new Gateways(new Layer(this, 'gateways'), 'gateways', { cluster });
 

@@ -7,6 +7,28 @@ import { Construct, type IConstruct } from 'constructs';
 export const LAYERS = ['crds', 'control-plane', 'gateways', 'policies', 'fleet', 'post-sync'] as const;
 export type LayerName = (typeof LAYERS)[number];
 
+/**
+ * Argo CD sync wave of each layer: Argo CD applies one wave and waits for it to be healthy
+ * before the next, which is what makes the layer order hold in a cluster. Fleet wiring shares
+ * the policies wave: both only need istiod's webhooks, not each other.
+ */
+export const SYNC_WAVES: Readonly<Record<LayerName, number>> = {
+  crds: 0,
+  'control-plane': 1,
+  gateways: 2,
+  policies: 3,
+  fleet: 3,
+  'post-sync': 4,
+};
+
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+/**
+ * CRDs go server-side: Istio's are too large for the last-applied annotation of a client-side
+ * apply (262144 bytes), which makes their updates fail.
+ */
+export const CRD_SYNC_OPTIONS = 'ServerSideApply=true';
+
 /** A scope whose objects all land in one layer folder. */
 export class Layer extends Construct {
   constructor(

@@ -5,7 +5,8 @@
 import { ApiObject, App } from 'cdk8s';
 import type { ClusterConfig, FleetConfig } from '../config/cluster-config';
 import { ClusterChart } from './cluster-chart';
-import { LAYERS, layerOf } from './layers';
+import { CRD_SYNC_OPTIONS, LAYERS, layerOf, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SYNC_WAVES } from './layers';
+import { renderDelivery } from '../delivery/render-delivery';
 import { toYaml } from './yaml';
 
 /** Relative path → file content, in the order files are listed. */
@@ -19,8 +20,12 @@ export interface RenderedObject {
 
 export function renderFleet(fleet: FleetConfig): RenderedTree {
   const files = new Map<string, string>();
-  for (const cluster of [...fleet.clusters].sort((a, b) => compare(a.name, b.name))) {
-    for (const [path, content] of renderCluster(cluster)) files.set(path, content);
+  const rendered = [...fleet.clusters].sort((a, b) => compare(a.name, b.name)).map((cluster) => ({ cluster, objects: renderClusterObjects(cluster) }));
+  for (const { cluster, objects } of rendered) {
+    for (const [path, content] of clusterFiles(cluster, objects)) files.set(path, content);
+  }
+  if (fleet.delivery) {
+    for (const [path, manifest] of renderDelivery(fleet.delivery, rendered)) files.set(path, toYaml(manifest));
   }
   return files;
 }
@@ -33,8 +38,11 @@ export function renderClusterObjects(cluster: ClusterConfig): RenderedObject[] {
   const seen = new Map<string, string>();
   for (const node of chart.node.findAll()) {
     if (!(node instanceof ApiObject)) continue;
-    const manifest = node.toJson() as Record<string, unknown>;
     const layer = layerOf(node);
+    // Added here rather than in each construct, so that no object can miss its wave.
+    node.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(SYNC_WAVES[layer]));
+    if (node.kind === 'CustomResourceDefinition') node.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, CRD_SYNC_OPTIONS);
+    const manifest = node.toJson() as Record<string, unknown>;
     const path = objectPath(layer, manifest);
     const previous = seen.get(path);
     if (previous) throw new Error(`${cluster.name}: ${node.node.path} and ${previous} render to the same file ${path}`);
@@ -44,9 +52,8 @@ export function renderClusterObjects(cluster: ClusterConfig): RenderedObject[] {
   return objects.sort((a, b) => LAYERS.indexOf(a.layer) - LAYERS.indexOf(b.layer) || compare(a.path, b.path));
 }
 
-function renderCluster(cluster: ClusterConfig): Map<string, string> {
+function clusterFiles(cluster: ClusterConfig, objects: readonly RenderedObject[]): Map<string, string> {
   const files = new Map<string, string>();
-  const objects = renderClusterObjects(cluster);
   for (const o of objects) files.set(`${cluster.name}/${o.path}`, toYaml(o.manifest));
   files.set(
     `${cluster.name}/kustomization.yaml`,

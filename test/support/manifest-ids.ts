@@ -18,3 +18,10 @@ export function byId(manifests: Iterable<Manifest>, source: string): Map<string,
   }
   return out;
 }
+
+/** Argo CD's ordering annotations are delivery metadata meshc adds to every object (docs/delivery.md). */
+export function withoutArgoCd(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!annotations) return annotations;
+  const kept = Object.entries(annotations).filter(([k]) => !k.startsWith('argocd.argoproj.io/'));
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+}
