@@ -2,7 +2,7 @@
  * The `meshc` command as users and CI run it: the built bin in a fresh process.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,16 @@ describe('meshc CLI', () => {
     meshc(['synth']);
     expect(readTree(join(work, 'dist')).has('one/kustomization.yaml')).toBe(false);
     expect(meshc(['check']).code).toBe(0);
+  });
+
+  it('check fails on a hand-edited file and names it', () => {
+    writeFileSync(join(work, 'mesh.yaml'), singleCluster());
+    meshc(['synth']);
+    const file = join(work, 'dist', 'one', 'control-plane', 'istio-system', 'deployment-istiod.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('--keepaliveMaxServerConnectionAge', '--keepaliveMaxServerConnectionAgeX'));
+    const r = meshc(['check']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('differs   dist/one/control-plane/istio-system/deployment-istiod.yaml');
   });
 
   it('refuses to overwrite a folder it did not write', () => {
