@@ -9,6 +9,7 @@
 import { arr, bool, int, obj, oneOfStrings, record, str, type Static } from './schema-builder';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
 import { CIDR, DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, LABEL_KEY, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
+import { ProxyPorts } from '../injection/proxy-ports';
 
 /** `[namespace/]host`: a namespace (or `.` or `*`) limits which VirtualServices may bind; `*.` wildcards a subdomain. */
 const GATEWAY_HOST =
@@ -35,7 +36,7 @@ const ServicePortSchema = obj(
 
 /** Upstream's gateway chart ports: the load balancer's health check on 15021, plain and TLS traffic on 80 and 443. */
 const UPSTREAM_PORTS = [
-  { name: 'status-port', port: 15021, targetPort: 15021, protocol: 'TCP' },
+  { name: 'status-port', port: ProxyPorts.HEALTH, targetPort: ProxyPorts.HEALTH, protocol: 'TCP' },
   { name: 'http2', port: 80, targetPort: 80, protocol: 'TCP' },
   { name: 'https', port: 443, targetPort: 443, protocol: 'TCP' },
 ];

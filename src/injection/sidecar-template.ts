@@ -26,6 +26,7 @@ import {
   when,
 } from './template-ast';
 import { V } from './injection-values';
+import { IstiodPorts } from '../control-plane/ports';
 import { PROXY_UID, ProxyPorts } from './proxy-ports';
 
 /** Pod annotations the templates read. */
@@ -129,7 +130,7 @@ function proxyEnv(kind: ProxyKind): Item[] {
     envValue('PILOT_CERT_PROVIDER', expr(V.pilotCertProvider)),
     envValue(
       'CA_ADDR',
-      expr(firstOf(V.caAddress, `print "istiod" $revisionSuffix "." ${V.istioNamespace} ".svc:15012"`)),
+      expr(firstOf(V.caAddress, `print "istiod" $revisionSuffix "." ${V.istioNamespace} ".svc:${IstiodPorts.TLS_XDS}"`)),
     ),
     envField('POD_NAME', 'metadata.name'),
     envField('POD_NAMESPACE', 'metadata.namespace'),
