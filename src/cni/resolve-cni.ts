@@ -3,7 +3,7 @@ import type { Static } from '../config/schema-builder';
 import { CniSchema } from '../config/cni-schema';
 import { defaultsFromSchema } from '../config/schema-defaults';
 import { resolveScheduling, type ResourcesInput, type Scheduling } from '../config/tuning-schema';
-import type { ResolveContext } from '../gateways/resolve-gateways';
+import type { ResolveContext } from '../config/resolve-context';
 import { deepMerge } from '../util/deep-merge';
 import { SYSTEM_NAMESPACE, type RepairMode } from './facts';
 import { CNI_PLATFORM_PRESETS, type CniPlatform, type CniPlatformPreset } from './platforms';

@@ -2,7 +2,7 @@
  * Mesh-wide behaviour from the fleet file, as MeshConfig fields, proxy defaults and istiod
  * flags, with the checks that need more than the schema.
  */
-import type { ResolveContext } from '../gateways/resolve-gateways';
+import type { ResolveContext } from '../config/resolve-context';
 import type { Static } from '../config/schema-builder';
 import type { ExtensionProviderSchema, MeshSettingsSchema } from '../config/mesh-settings-schema';
 import { didYouMean } from '../util/did-you-mean';

@@ -1,7 +1,6 @@
 /** Resolution of the gateway settings of one cluster. */
 import { isIP } from 'node:net';
 import type { DeploymentTuning } from '../config/cluster-config';
-import type { DocPath } from '../config/diagnostic';
 import {
   EgressGatewaySchema,
   GATEWAY_KINDS,
@@ -17,6 +16,7 @@ import { defaultsFromSchema } from '../config/schema-defaults';
 import { resolveScheduling } from '../config/tuning-schema';
 import { deepMerge } from '../util/deep-merge';
 import { Annotations, Labels } from '../labels';
+import type { ResolveContext } from '../config/resolve-context';
 
 export type GatewaysInput = Static<typeof GatewaysSchema>;
 
@@ -89,12 +89,6 @@ export interface GatewaysConfig {
   readonly forwardClientCertDetails?: ForwardClientCertDetails;
 }
 
-export interface ResolveContext {
-  /** Reports an error at the path (relative to the cluster's settings) that supplied the value. */
-  fail(path: (string | number)[], message: string): void;
-  /** The file path that supplied a cluster setting (cluster entry or defaults). */
-  at(...sub: (string | number)[]): DocPath;
-}
 
 const DEFAULTS = {
   ingress: defaultsFromSchema(IngressGatewaySchema.json),
