@@ -414,7 +414,7 @@ describe('fine-tuning', () => {
 
   it('refuses to run in the restricted control-plane namespace', () => {
     const failures: [(string | number)[], string][] = [];
-    const ctx = { fail: (path: (string | number)[], message: string) => failures.push([path, message]), at: () => [] };
+    const ctx = { fail: (path: (string | number)[], message: string) => failures.push([path, message]), warn: () => {}, at: () => [] };
     resolveCni({ enabled: true, namespace: 'mesh-system' }, ctx, { controlPlaneNamespace: 'mesh-system' });
     const message =
       'cni.namespace "mesh-system" is the control-plane namespace, which enforces the restricted Pod Security Standard the CNI agent cannot meet; use a namespace of its own (default istio-cni)';

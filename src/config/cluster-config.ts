@@ -9,6 +9,7 @@ import type { Scheduling } from './tuning-schema';
 import type { CniConfig } from '../cni/resolve-cni';
 import type { MeshSettings } from '../control-plane/mesh-settings';
 import type { GatewaysConfig } from '../gateways/resolve-gateways';
+import type { PoliciesConfig } from '../security/resolve-policies';
 
 type IstiodInput = Static<typeof IstiodSchema>;
 
@@ -57,6 +58,8 @@ export interface ClusterConfig {
   readonly clusterDomain: string;
   readonly network?: string;
   readonly trustDomain: string;
+  /** Trust domains whose identities are treated as this cluster's own. */
+  readonly trustDomainAliases: readonly string[];
   readonly meshId?: string;
   /** Istio cluster id: the cluster name unless the fleet file sets one. */
   readonly clusterId: string;
@@ -66,6 +69,8 @@ export interface ClusterConfig {
   readonly cni: CniConfig;
   readonly mesh: MeshSettings;
   readonly security: SecuritySettings;
+  /** Namespace and workload policies, shorthands expanded, principals complete. */
+  readonly policies: PoliciesConfig;
   /** Argo CD destination; meaningful only when the fleet has a `delivery` section. */
   readonly destination: Destination;
   /** CRDs rendered into the `crds` layer: the vendored bundle in `vendored` mode, else none. */

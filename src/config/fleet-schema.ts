@@ -8,6 +8,7 @@ import { CniSchema } from './cni-schema';
 import { DeliverySchema, DestinationSchema } from './delivery-schema';
 import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
+import { PoliciesSchema, TrustDomainAliasesSchema } from './policies-schema';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
 import { DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, DURATION, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
 export type { ResourcesInput } from './tuning-schema';
@@ -151,6 +152,7 @@ const settings = {
   clusterDomain: str({ description: 'DNS suffix of the cluster\'s services.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local' }),
   network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: LABEL_VALUE_MESSAGE }),
   trustDomain: str({ description: 'SPIFFE trust domain of workload identities.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local or example.com' }),
+  trustDomainAliases: TrustDomainAliasesSchema,
   meshId: str({ description: 'Mesh identifier; unset, Istio uses the trust domain.', pattern: LABEL_VALUE, minLength: 1, patternMessage: LABEL_VALUE_MESSAGE }),
   clusterId: str({ description: 'Istio cluster id, used in identities of multicluster meshes and proxy metadata. Unset: the cluster name.', pattern: LABEL_VALUE, minLength: 1, patternMessage: LABEL_VALUE_MESSAGE }),
   controlPlane: ControlPlaneSchema,
@@ -159,6 +161,7 @@ const settings = {
   cni: CniSchema,
   mesh: MeshSettingsSchema,
   security: SecuritySchema,
+  policies: PoliciesSchema,
 };
 
 export const DefaultsSchema = obj(settings, { description: 'Settings applied to every cluster; a cluster overrides any of them (objects merge, lists replace).' });

@@ -15,6 +15,8 @@ import { resolveScheduling } from './tuning-schema';
 import { resolveCni } from '../cni/resolve-cni';
 import { resolveMeshSettings } from '../control-plane/mesh-settings';
 import { resolveGateways } from '../gateways/resolve-gateways';
+import { resolvePolicies } from '../security/resolve-policies';
+import type { PositionOptions } from './resolve-context';
 import type { SourceDocument } from './source';
 import { resolveDelivery, resolveDestination } from '../delivery/resolve-delivery';
 
@@ -60,9 +62,9 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
   const merged = deepMerge<ClusterInput>(SCHEMA_DEFAULTS, PROFILES[profile], input.defaults, raw);
   const at = (...sub: (string | number)[]): DocPath => origin(input, index, sub);
   let failed = false;
-  const fail = (path: DocPath, message: string) => {
+  const fail = (path: DocPath, message: string, key = false) => {
     failed = true;
-    report('error', path, `cluster "${raw.name}": ${message}`);
+    report('error', path, `cluster "${raw.name}": ${message}`, key);
   };
 
   if (merged.kubernetesVersion === undefined) {
@@ -95,10 +97,28 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     }
   }
 
-  const ctx = { fail: (path: (string | number)[], message: string) => fail(at(...path), message), at };
+  const ctx = {
+    fail: (path: (string | number)[], message: string, opts?: PositionOptions) => fail(at(...path), message, opts?.key),
+    warn: (path: (string | number)[], message: string, opts?: PositionOptions) =>
+      report('warning', at(...path), `cluster "${raw.name}": ${message}`, opts?.key),
+    at,
+  };
   const gateways = resolveGateways(merged.gateways, ctx);
   const cni = resolveCni(merged.cni, ctx, { controlPlaneNamespace: merged.controlPlane?.namespace });
   const mesh = resolveMeshSettings(merged.mesh, ctx);
+  const trustDomainAliases = merged.trustDomainAliases ?? [];
+  trustDomainAliases.forEach((alias, i) => {
+    if (alias === merged.trustDomain) ctx.warn(['trustDomainAliases', i], `trust domain alias "${alias}" is the cluster's own trust domain`);
+  });
+  const ingress = gateways.gateways.find((g) => g.role === 'ingress');
+  const policies = resolvePolicies(merged.policies, ctx, {
+    trustDomain: merged.trustDomain!,
+    trustDomainAliases,
+    rootNamespace: merged.controlPlane!.namespace!,
+    meshMtls: merged.security!.meshMtls!,
+    extensionProviders: mesh.extensionProviders.map((p) => p.name),
+    ingressGateway: ingress ? { namespace: ingress.namespace, serviceAccount: ingress.name } : undefined,
+  });
 
   if (failed || !release || merged.kubernetesVersion === undefined) return undefined;
   const cp = merged.controlPlane!;
@@ -111,6 +131,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     clusterDomain: merged.clusterDomain!,
     network: merged.network,
     trustDomain: merged.trustDomain!,
+    trustDomainAliases,
     meshId: merged.meshId,
     clusterId: merged.clusterId ?? raw.name,
     controlPlane: {
@@ -142,6 +163,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     cni,
     mesh,
     security: { meshMtls: merged.security!.meshMtls! },
+    policies,
     destination: resolveDestination(raw, index, report),
     crds: [],
   };

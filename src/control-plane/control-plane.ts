@@ -51,7 +51,7 @@ export class ControlPlane extends Construct {
       holdApplicationUntilProxyStarts: cluster.sidecar.holdApplicationUntilProxyStarts,
       interceptionMode: cluster.sidecar.interceptionMode,
       proxyDefaults: deepMerge(gatewayProxyDefaults(cluster), meshSettingsProxyDefaults(cluster.mesh)),
-      extra: meshSettingsConfig(cluster.mesh),
+      extra: { ...meshSettingsConfig(cluster.mesh), ...(cluster.trustDomainAliases.length ? { trustDomainAliases: [...cluster.trustDomainAliases] } : {}) },
     });
     if (cluster.cni.enabled) new IstioCni(this, 'cni', { cluster });
     new SidecarInjectorConfig(this, 'injector', sidecarInjectorProps(cluster));

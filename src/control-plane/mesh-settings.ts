@@ -38,7 +38,7 @@ export const MESH_CONFIG_FIELDS = [
 ] as const;
 
 /** Fields meshc sets from typed settings; the escape hatch must not fight them. */
-const MANAGED_FIELDS = ['rootNamespace', 'trustDomain', 'defaultConfig', 'extensionProviders', 'outboundTrafficPolicy', 'enablePrometheusMerge', 'accessLogFile', 'accessLogEncoding', 'accessLogFormat'];
+const MANAGED_FIELDS = ['rootNamespace', 'trustDomain', 'trustDomainAliases', 'defaultConfig', 'extensionProviders', 'outboundTrafficPolicy', 'enablePrometheusMerge', 'accessLogFile', 'accessLogEncoding', 'accessLogFormat'];
 
 const HTTP_ONLY: (keyof ExtensionProvider)[] = ['pathPrefix', 'includeRequestHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny'];
 

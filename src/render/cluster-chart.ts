@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/cluster-config';
 import { ControlPlane } from '../control-plane/control-plane';
 import { Gateways } from '../gateways/gateways';
+import { renderPolicies } from '../security/authorization-policy';
 import { PeerAuthentication } from '../security/peer-authentication';
 import { Layer } from './layers';
 
@@ -40,5 +41,9 @@ export class ClusterChart extends Chart {
         mode: cluster.security.meshMtls,
       });
     }
+    for (const pa of cluster.policies.peerAuthentications) {
+      new PeerAuthentication(policies, `mtls-${pa.namespace}-${pa.name}`, pa);
+    }
+    renderPolicies(policies, cluster.policies);
   }
 }
