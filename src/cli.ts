@@ -9,6 +9,7 @@ import { fleetReferenceMarkdown } from './config/reference-doc';
 import { OutputError, diffTree, isEmptyDiff, writeTree, type TreeDiff } from './output/tree-writer';
 import { loadFleetFile, type LoadedFleet } from './pipeline';
 import { renderFleet } from './render/render';
+import { authzCommand } from './authz/authz-command';
 import { diffCommand } from './review/diff-command';
 import { vendorCommand } from './delivery/vendor-command';
 
@@ -91,6 +92,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   diff: diffCommand,
+  authz: authzCommand,
   vendor: vendorCommand,
   schema: {
     summary: 'print the JSON Schema of the fleet file, or its Markdown reference',
@@ -183,6 +185,8 @@ export function main(argv: string[], io: Io = defaultIo): number {
     io.out(VERSION);
     return EXIT_OK;
   }
+  // `authz check` has a subcommand and repeatable options, so it parses its own arguments.
+  if (name === 'authz') return authzCommand.runArgv(rest, io);
   const command = COMMANDS[name];
   if (!command) {
     io.err(`meshc: unknown command "${name}"\n\n${help()}`);

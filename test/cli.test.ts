@@ -101,6 +101,24 @@ describe('meshc CLI', () => {
     expect(r.stderr).toContain('differs   dist/one/control-plane/istio-system/deployment-istiod.yaml');
   });
 
+  it('authz check decides from the example fleet\'s rendered policies', () => {
+    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    const allowed = meshc(['authz', 'check', '--cluster', 'prod-eu-west', '--from', 'payments/api', '--to', 'shop/cart', '--path', '/items']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('ALLOWED: ALLOW policy shop/allow-service-accounts rule 0 matched');
+    const denied = meshc(['authz', 'check', '--cluster', 'prod-eu-west', '--from', 'billing/worker', '--to', 'shop/cart']);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/^DENIED: no ALLOW policy matched/);
+    const admin = meshc(['authz', 'check', '--cluster', 'prod-eu-west', '--from', '203.0.113.9', '--to', 'shop/cart', '--path', '/admin/users']);
+    expect(admin.code).toBe(1);
+    expect(admin.stdout).toContain('shop/block-admin-from-outside');
+  });
+
+  it('the example fleet is clean: no static check fires', () => {
+    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    expect(meshc(['validate'])).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('refuses to overwrite a folder it did not write', () => {
     writeFileSync(join(work, 'mesh.yaml'), singleCluster());
     const r = meshc(['synth', '--out', '.']);
