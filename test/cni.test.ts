@@ -17,7 +17,7 @@ import { writeTree } from '../src/output/tree-writer';
 import { loadFleetText } from '../src/pipeline';
 import { renderFleet } from '../src/render/render';
 import { HEADER, loadCluster, singleCluster } from './support/fleet';
-import { find, manifests, podSpecs, readText, REPO, type Manifest } from './support/objects';
+import { expectRestrictedPod, find, manifests, podSpecs, readText, REPO, type Manifest } from './support/objects';
 
 /** One cluster with the agent on; `extra` is YAML inside `cni:`, indented by six spaces. */
 function cniCluster(extra = '', options: Parameters<typeof singleCluster>[1] = {}): ClusterConfig {
@@ -465,15 +465,7 @@ describe('pod security', () => {
     const specs = podSpecs(manifests(cluster)).filter(({ owner }) => !owner.endsWith('/istio-cni-node'));
     expect(specs.length).toBeGreaterThan(0);
     for (const { owner, spec } of specs) {
-      expect(spec.securityContext, owner).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-        expect(c.securityContext, `${owner} ${c.name}`).toMatchObject({
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-          runAsNonRoot: true,
-          seccompProfile: { type: 'RuntimeDefault' },
-        });
-      }
+      expectRestrictedPod(owner, spec, expect);
     }
   });
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { byId, idOf, withoutArgoCd } from './support/manifest-ids';
+import { byId, getPath, idOf, withoutArgoCd } from './support/manifest-ids';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { gatewayConfigHash } from '../src/gateways/topology';
@@ -225,15 +225,6 @@ function keyFields(m: Manifest): Manifest {
   const extract = KEY_FIELDS[m.kind as string];
   if (!extract) throw new Error(`${idOf(m)}: no key fields defined for kind ${m.kind}; add an extractor to compare it`);
   return { apiVersion: m.apiVersion, labels: pick(m.metadata.labels, ISTIO_LABELS), annotations: nonEmpty(withoutArgoCd(m.metadata.annotations)), ...extract(m) };
-}
-
-function getPath(value: unknown, field: readonly string[]): unknown {
-  let cur = value;
-  for (const key of field) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
 }
 
 /** Puts upstream's value back in place of a listed difference; undefined removes the field. */

@@ -12,7 +12,7 @@ import { loadFleetText } from '../src/pipeline';
 import { loadCrdValidator, sharedAvailable } from './support/crd-validator';
 import { loadCluster, singleCluster } from './support/fleet';
 import { inject } from './support/injection-harness';
-import { find, manifests, podSpecs, type Manifest } from './support/objects';
+import { expectRestrictedPod, find, manifests, podSpecs, type Manifest } from './support/objects';
 
 const objectsOf = (yaml: string, opts?: Parameters<typeof singleCluster>[1]) => manifests(loadCluster(singleCluster(yaml, opts)));
 const isGatewayObject = (o: Manifest) => ['istio-ingress', 'istio-egress'].includes(o.metadata.namespace ?? o.metadata.name);
@@ -388,15 +388,8 @@ function expectRestricted(objects: Manifest[]): void {
   const specs = podSpecs(objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.annotations?.['inject.istio.io/templates']));
   expect(specs.length).toBeGreaterThan(0);
   for (const { owner, spec } of specs) {
-    expect(spec.securityContext, owner).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-      expect(c.securityContext, `${owner} ${c.name}`).toMatchObject({
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ['ALL'] },
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        seccompProfile: { type: 'RuntimeDefault' },
-      });
+    for (const c of expectRestrictedPod(owner, spec, expect)) {
+      expect(c.securityContext.readOnlyRootFilesystem, `${owner} ${c.name}`).toBe(true);
       expect(c.securityContext.privileged ?? false, `${owner} ${c.name}`).toBe(false);
       expect(c.securityContext.capabilities.add, `${owner} ${c.name}`).toBeUndefined();
     }

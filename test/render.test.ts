@@ -14,7 +14,7 @@ import { loadFleetText } from '../src/pipeline';
 import { renderFleet } from '../src/render/render';
 import { loadCrdValidator, sharedAvailable } from './support/crd-validator';
 import { loadCluster, singleCluster } from './support/fleet';
-import { exampleClusters, find, manifests, podSpecs } from './support/objects';
+import { exampleClusters, expectRestrictedPod, find, manifests, podSpecs } from './support/objects';
 
 describe('Istio objects against the real CRD schemas', () => {
   it('has the upstream CRDs to check against', () => {
@@ -65,15 +65,8 @@ describe('restricted pods', () => {
     }
     expect(specs.length).toBeGreaterThan(0);
     for (const { owner, spec } of specs) {
-      expect(spec.securityContext, owner).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(spec.hostNetwork ?? false, owner).toBe(false);
-      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-        expect(c.securityContext, `${owner} ${c.name}`).toMatchObject({
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-          runAsNonRoot: true,
-          seccompProfile: { type: 'RuntimeDefault' },
-        });
+      for (const c of expectRestrictedPod(owner, spec, expect)) {
         expect(c.securityContext.privileged ?? false).toBe(false);
         expect(c.resources?.requests, `${owner} ${c.name} requests`).toBeDefined();
       }

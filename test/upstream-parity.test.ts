@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { byId, idOf, withoutArgoCd } from './support/manifest-ids';
+import { byId, getPath, idOf, withoutArgoCd } from './support/manifest-ids';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadFleetText } from '../src/pipeline';
@@ -378,15 +378,6 @@ function keyFields(m: Manifest): Manifest {
     annotations: withoutArgoCd(m.metadata.annotations),
     ...extract(m),
   };
-}
-
-function getPath(value: unknown, field: readonly string[]): unknown {
-  let cur = value;
-  for (const key of field) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
 }
 
 function setPath(value: Manifest, field: readonly string[], to: unknown): void {

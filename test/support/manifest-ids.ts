@@ -25,3 +25,13 @@ export function withoutArgoCd(annotations: Record<string, string> | undefined): 
   const kept = Object.entries(annotations).filter(([k]) => !k.startsWith('argocd.argoproj.io/'));
   return kept.length > 0 ? Object.fromEntries(kept) : undefined;
 }
+
+/** The value at a field path, or undefined where the path does not exist. */
+export function getPath(value: unknown, field: readonly string[]): unknown {
+  let cur = value;
+  for (const key of field) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}

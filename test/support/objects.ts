@@ -34,3 +34,21 @@ export function podSpecs(objects: Manifest[]): { owner: string; spec: Manifest }
 export function readText(path: string): string {
   return readFileSync(path, 'utf8');
 }
+
+/**
+ * The restricted Pod Security Standard, asserted on one pod spec: what every pod meshc renders
+ * must meet. Callers add what their component promises beyond it.
+ */
+export function expectRestrictedPod(owner: string, spec: Manifest, expectFn: (v: unknown, m?: string) => any): Manifest[] {
+  expectFn(spec.securityContext, owner).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  const containers = [...(spec.initContainers ?? []), ...spec.containers];
+  for (const c of containers) {
+    expectFn(c.securityContext, `${owner} ${c.name}`).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+  }
+  return containers;
+}
