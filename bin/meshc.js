@@ -1,3 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-process.exitCode = require('../build/src/cli.js').main(process.argv.slice(2));
+require('../build/src/cli.js')
+  .run(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });

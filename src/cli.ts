@@ -12,12 +12,17 @@ import { renderFleet } from './render/render';
 import { authzCommand } from './authz/authz-command';
 import { diffCommand } from './review/diff-command';
 import { vendorCommand } from './delivery/vendor-command';
+import { readBaseline } from './lifecycle/baseline';
+import { BaseError } from './review/git-tree';
+import { RecordError } from './lifecycle/version-record';
+import { restartCommandLine } from './lifecycle/restart-cli';
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
 
-const VERSION: string = require('../../package.json').version;
+/** Read on demand: the relative path holds for the compiled CLI (build/src/cli.js), which is what prints it. */
+const version = (): string => require('../../package.json').version;
 
 export interface Io {
   out(line: string): void;
@@ -39,14 +44,15 @@ export interface Command {
 
 const CONFIG_OPT = { '--config FILE': 'fleet file to read (default: mesh.yaml)' };
 const OUT_OPT = { '--out DIR': 'output folder (default: dist)' };
+const BASE_OPT = { '--base REF': 'Git ref the upgrade guard compares versions with (default: HEAD, or the output folder when it is not in Git)' };
 
 const COMMANDS: Record<string, Command> = {
   synth: {
     summary: 'render every cluster of the fleet into the output folder',
-    usage: 'meshc synth [--config FILE] [--out DIR]',
-    options: { ...CONFIG_OPT, ...OUT_OPT },
+    usage: 'meshc synth [--config FILE] [--out DIR] [--base REF]',
+    options: { ...CONFIG_OPT, ...OUT_OPT, ...BASE_OPT },
     run(opts, io) {
-      const loaded = load(opts, io);
+      const loaded = load(opts, io, { guard: true });
       if (!loaded) return EXIT_INVALID;
       const out = opts.out ?? 'dist';
       const diff = writeTree(out, renderFleet(loaded.fleet));
@@ -73,10 +79,10 @@ const COMMANDS: Record<string, Command> = {
   },
   check: {
     summary: 'exit 1 when the output folder is not the render of the fleet file',
-    usage: 'meshc check [--config FILE] [--out DIR]',
-    options: { ...CONFIG_OPT, ...OUT_OPT },
+    usage: 'meshc check [--config FILE] [--out DIR] [--base REF]',
+    options: { ...CONFIG_OPT, ...OUT_OPT, ...BASE_OPT },
     run(opts, io) {
-      const loaded = load(opts, io);
+      const loaded = load(opts, io, { guard: true });
       if (!loaded) return EXIT_INVALID;
       const out = opts.out ?? 'dist';
       const diff = diffTree(out, renderFleet(loaded.fleet));
@@ -121,12 +127,18 @@ function summarize(diff: TreeDiff): string {
   return `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
 }
 
-function load(opts: Record<string, string>, io: Io): LoadedFleet | undefined {
+/** With `guard`, version changes are checked against the last committed render of `--out`. */
+function load(opts: Record<string, string>, io: Io, { guard = false } = {}): LoadedFleet | undefined {
   try {
-    const loaded = loadFleetFile(opts.config ?? 'mesh.yaml');
+    const baseline = guard ? readBaseline(opts.out ?? 'dist', opts.base) : undefined;
+    const loaded = loadFleetFile(opts.config ?? 'mesh.yaml', baseline ? { previous: baseline.records, baseline: baseline.description } : {});
     for (const w of loaded.warnings) io.err(formatDiagnostic(w));
     return loaded;
   } catch (err) {
+    if (err instanceof RecordError) {
+      io.err(`${err.message}; nothing was written`);
+      return undefined;
+    }
     if (!(err instanceof InputError)) throw err;
     for (const d of err.diagnostics) io.err(formatDiagnostic(d));
     const errors = err.diagnostics.filter((d) => d.severity === 'error').length;
@@ -143,6 +155,7 @@ function help(): string {
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`),
+    `  ${'restart'.padEnd(10)}restart workloads whose sidecar is outdated (what the post-sync Job does); --dry-run prints the plan`,
     '',
     'Options:',
     '  --help     show help (also after a command)',
@@ -175,6 +188,13 @@ function parseOptions(args: string[], allowed: readonly string[]): Record<string
   return out;
 }
 
+/** Every command, including `restart`, which talks to a cluster and so is asynchronous. */
+export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
+  if (argv[0] === 'restart') return restartCommandLine(argv.slice(1), io);
+  return main(argv, io);
+}
+
+/** The commands that only read and write files. */
 export function main(argv: string[], io: Io = defaultIo): number {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -182,7 +202,7 @@ export function main(argv: string[], io: Io = defaultIo): number {
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '--version' || name === '-v') {
-    io.out(VERSION);
+    io.out(version());
     return EXIT_OK;
   }
   // `authz check` has a subcommand and repeatable options, so it parses its own arguments.
@@ -208,6 +228,10 @@ export function main(argv: string[], io: Io = defaultIo): number {
     if (err instanceof OutputError) {
       io.err(`meshc ${name}: ${err.message}`);
       return EXIT_INVALID;
+    }
+    if (err instanceof BaseError) {
+      io.err(`meshc ${name}: ${err.message}`);
+      return EXIT_USAGE;
     }
     throw err;
   }

@@ -5,6 +5,10 @@
 export const Labels = {
   /** Istio revision an object or namespace belongs to. */
   REV: 'istio.io/rev',
+  /** Revision tag a tag's webhook serves; istiod finds the tags pointing at it by this label. */
+  TAG: 'istio.io/tag',
+  /** Namespace opt-out of the data-plane restarter (value `disabled`). */
+  SIDECAR_RESTART: 'meshc.dev/sidecar-restart',
   /** Namespace opt-in to sidecar injection by the default revision. */
   INJECTION: 'istio-injection',
   /** Pod opt-in or opt-out of sidecar injection. */
@@ -40,6 +44,17 @@ export const Annotations = {
    * which the settings themselves (mesh-wide, in MeshConfig) would not.
    */
   GATEWAY_CONFIG_HASH: 'meshc.dev/gateway-config-hash',
+  /** Workload opt-out of the data-plane restarter (value `disabled`), on the pod template. */
+  SIDECAR_RESTART: 'meshc.dev/sidecar-restart',
+  /**
+   * Pod-template annotation the restarter sets to the revision and proxy image it restarted a
+   * workload for: a re-run finds it and does not roll the workload a second time.
+   */
+  SIDECAR_RESTARTED_FOR: 'meshc.dev/sidecar-restarted-for',
+  /** Injection status istiod writes on every pod it injected (JSON, incl. the revision). */
+  SIDECAR_STATUS: 'sidecar.istio.io/status',
+  /** Per-pod proxy image override. */
+  PROXY_IMAGE: 'sidecar.istio.io/proxyImage',
 } as const;
 
 export const MANAGER = 'meshc';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { FleetConfig } from './config/cluster-config';
 import { InputError, type Diagnostic } from './config/diagnostic';
 import { fleetJsonSchema, type FleetFile } from './config/fleet-schema';
-import { resolveFleet } from './config/resolve';
+import { resolveFleet, type ResolveOptions } from './config/resolve';
 import { checkAgainstSchema } from './config/schema-check';
 import { parseYamlSource } from './config/source';
 import { attachVendoredCrds } from './delivery/vendored-crds';
@@ -16,12 +16,17 @@ export interface LoadedFleet {
   readonly warnings: readonly Diagnostic[];
 }
 
+export interface LoadOptions extends ResolveOptions {
+  /** Read vendored CRD files (default true); off where only the configuration matters. */
+  readonly vendoredCrds?: boolean;
+}
+
 /** Parses, validates and resolves fleet-file text. Throws InputError with every problem found. */
-export function loadFleetText(file: string, text: string, { vendoredCrds = true } = {}): LoadedFleet {
+export function loadFleetText(file: string, text: string, { vendoredCrds = true, ...resolveOptions }: LoadOptions = {}): LoadedFleet {
   const doc = parseYamlSource(file, text);
   const schemaErrors = checkAgainstSchema(doc, fleetJsonSchema());
   if (schemaErrors.length > 0) throw new InputError(schemaErrors);
-  const resolved = resolveFleet(doc, doc.data as FleetFile);
+  const resolved = resolveFleet(doc, doc.data as FleetFile, resolveOptions);
   if (resolved.diagnostics.some((d) => d.severity === 'error')) throw new InputError(resolved.diagnostics);
   // Vendored files are read here, once, so that constructs stay pure and a render never reads disk.
   if (!vendoredCrds) return { fleet: resolved.fleet, warnings: resolved.diagnostics };
@@ -31,7 +36,7 @@ export function loadFleetText(file: string, text: string, { vendoredCrds = true 
 }
 
 /** Reads and loads a fleet file; an unreadable file is an input error too. */
-export function loadFleetFile(file: string): LoadedFleet {
+export function loadFleetFile(file: string, options: LoadOptions = {}): LoadedFleet {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -39,5 +44,5 @@ export function loadFleetFile(file: string): LoadedFleet {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new InputError([{ severity: 'error', file, line: 1, column: 1, path: '', message: `cannot read the fleet file: ${reason}` }]);
   }
-  return loadFleetText(file, text);
+  return loadFleetText(file, text, options);
 }

@@ -2,6 +2,7 @@
  * With Istio CNI on, what the cluster's own rendered injector does to a workload, evaluated with
  * Go's text/template through the harness: the node agent, not the pod, sets up redirection.
  */
+import { primaryRevision } from '../src/config/resolve-istio';
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../src/config/cluster-config';
 import { injectFor, podOf } from './support/injection-case';
@@ -31,7 +32,7 @@ function injectRendered(cluster: ClusterConfig, annotations: Record<string, stri
       config: injector.config,
       values: injector.values,
       meshConfig: find(all, 'ConfigMap', 'istio').data.mesh,
-      revision: cluster.controlPlane.revision,
+      revision: primaryRevision(cluster.istio).name,
       nativeSidecars: cluster.sidecar.nativeSidecars,
       workload: workload(annotations),
     }),

@@ -35,8 +35,10 @@ const objectId = (o: Manifest) => (o.metadata.namespace ? `${o.kind} ${o.metadat
 
 /** The objects a cluster renders only because the agent is on. */
 function addedByCni(cluster: ClusterConfig): string[] {
-  const without = new Set(manifests({ ...cluster, cni: { ...cluster.cni, enabled: false } }).map(objectId));
-  return manifests(cluster).map(objectId).filter((id) => !without.has(id)).sort();
+  // The data-plane sync Job is renamed with any change of the CNI mode (test/data-plane-sync.test.ts).
+  const ids = (c: ClusterConfig) => manifests({ ...c, dataPlaneSync: { ...c.dataPlaneSync, enabled: false } }).map(objectId);
+  const without = new Set(ids({ ...cluster, cni: { ...cluster.cni, enabled: false } }));
+  return ids(cluster).filter((id) => !without.has(id)).sort();
 }
 
 const hostPaths = (pod: Manifest) => Object.fromEntries(pod.volumes.map((v: any) => [v.name, v.hostPath]));

@@ -253,12 +253,14 @@ describe('Flux', () => {
       'flux/east/kustomization-mesh-east-control-plane.yaml',
       'flux/east/kustomization-mesh-east-gateways.yaml',
       'flux/east/kustomization-mesh-east-policies.yaml',
+      'flux/east/kustomization-mesh-east-post-sync.yaml',
       'flux/west/crds/helmrepository-mesh-istio.yaml',
       'flux/west/crds/helmrelease-mesh-istio-base.yaml',
       'flux/west/kustomization-mesh-west-crds.yaml',
       'flux/west/kustomization-mesh-west-control-plane.yaml',
       'flux/west/kustomization-mesh-west-gateways.yaml',
       'flux/west/kustomization-mesh-west-policies.yaml',
+      'flux/west/kustomization-mesh-west-post-sync.yaml',
     ]);
     expect(flux.get('flux/gitrepository-mesh.yaml')).toEqual({
       apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -325,6 +327,7 @@ describe('Flux', () => {
       'flux/east/kustomization-mesh-east-control-plane.yaml',
       'flux/east/kustomization-mesh-east-gateways.yaml',
       'flux/east/kustomization-mesh-east-policies.yaml',
+      'flux/east/kustomization-mesh-east-post-sync.yaml',
     ]);
     expect(f.get('flux/east/kustomization-mesh-east-crds.yaml').spec.path).toBe('./dist/east/crds');
     expect(f.get('flux/east/kustomization-mesh-east-control-plane.yaml').spec.dependsOn).toEqual([{ name: 'mesh-east-crds' }]);

@@ -82,7 +82,7 @@ const cases: { name: string; text: string; errors: string[] }[] = [
     text: `${HEADER}clusters:\n  - name: a\n    network: n1\n`,
     errors: [
       'fleet.yaml:4:5: error: clusters[0]: cluster "a": kubernetesVersion is required: set it on the cluster or in defaults',
-      'fleet.yaml:4:5: error: clusters[0]: cluster "a": istio.version is required: set it on the cluster or in defaults',
+      'fleet.yaml:4:5: error: clusters[0]: cluster "a": istio.version is required: set it (or istio.revisions) on the cluster or in defaults',
     ],
   },
   {

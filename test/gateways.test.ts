@@ -3,6 +3,7 @@
  * is one the API server accepts, and gateway pods are restricted, also once istiod has injected
  * them.
  */
+import { primaryRevision } from '../src/config/resolve-istio';
 import { withoutArgoCd } from './support/manifest-ids';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -405,7 +406,7 @@ function injected(cluster: ClusterConfig, name = 'istio-ingressgateway'): Manife
     config: injector.data.config,
     values: injector.data.values,
     meshConfig: find(objects, 'ConfigMap', 'istio').data.mesh,
-    revision: cluster.controlPlane.revision,
+    revision: primaryRevision(cluster.istio).name,
     nativeSidecars: cluster.sidecar.nativeSidecars,
     workload: deployment(objects, name),
   });

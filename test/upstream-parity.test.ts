@@ -198,8 +198,9 @@ function renders(): { upstream: Map<string, Manifest>; meshc: Map<string, Manife
   }
   const { fleet } = loadFleetText('mesh.yaml', FLEET);
   // The gateways are upstream's `gateway` chart, compared with its render in gateways-upstream.test.ts.
+  // The post-sync Job is meshc's own, with no upstream counterpart (docs/lifecycle.md).
   const meshcDocs = renderClusterObjects(fleet.clusters[0])
-    .filter((o) => o.layer !== 'gateways')
+    .filter((o) => o.layer !== 'gateways' && o.layer !== 'post-sync')
     .map((o) => o.manifest as Manifest);
   loaded = { upstream: byId(upstreamDocs, 'upstream'), meshc: byId(meshcDocs, 'meshc') };
   return loaded;

@@ -2,6 +2,7 @@
  * The version catalog: the only place in meshc where Istio and Kubernetes versions, image
  * names and CRD checksums live. Everything else asks this module.
  */
+import { COMPATIBILITY_PROFILES, type CompatibilityProfile } from './compatibility';
 
 export const DEFAULT_HUB = 'docker.io/istio';
 
@@ -14,7 +15,7 @@ export interface IstioRelease {
   readonly kubernetes: { readonly min: string; readonly max: string };
   /** Past upstream end of life: still renderable, but meshc warns. */
   readonly endOfLife: boolean;
-  /** Minor versions this release can emulate with `compatibilityVersion`. */
+  /** Minor versions this release can emulate with `compatibilityVersion` (from its compatibility profiles). */
   readonly compatibilityVersions: readonly string[];
   /** Upstream images of this release (a fleet may pull them from a mirror `hub` instead). */
   readonly images: Readonly<Record<IstioImage, string>>;
@@ -26,15 +27,15 @@ function release(
   version: string,
   kubernetes: [string, string],
   endOfLife: boolean,
-  compatibilityVersions: string[],
   crdSha256: string,
 ): IstioRelease {
+  const minor = version.split('.').slice(0, 2).join('.');
   return {
     version,
-    minor: version.split('.').slice(0, 2).join('.'),
+    minor,
     kubernetes: { min: kubernetes[0], max: kubernetes[1] },
     endOfLife,
-    compatibilityVersions,
+    compatibilityVersions: Object.keys(COMPATIBILITY_PROFILES[minor] ?? {}).sort(),
     images: { pilot: imageRef(DEFAULT_HUB, 'pilot', version), proxyv2: imageRef(DEFAULT_HUB, 'proxyv2', version) },
     crds: {
       url: `https://raw.githubusercontent.com/istio/istio/${version}/manifests/charts/base/files/crd-all.gen.yaml`,
@@ -45,9 +46,9 @@ function release(
 
 /** Ordered oldest first. */
 export const ISTIO_RELEASES: readonly IstioRelease[] = [
-  release('1.28.10', ['1.30', '1.34'], true, ['1.25', '1.26', '1.27'], 'b70ff427cc7733c3ea7a7e28a257570befd05760cd232d8c478eabd6c72e3205'),
-  release('1.29.6', ['1.31', '1.35'], false, ['1.26', '1.27', '1.28'], '53fd74da78d4d3ecb2e7e369e53101ea4e81b00b40f03eb75894d2e97dd5b19a'),
-  release('1.30.3', ['1.32', '1.36'], false, ['1.27', '1.28', '1.29'], 'dcb43ff6b9af2f629b80b6a82597f5a91db259c757e66cc5353ac007da28351a'),
+  release('1.28.10', ['1.30', '1.34'], true, 'b70ff427cc7733c3ea7a7e28a257570befd05760cd232d8c478eabd6c72e3205'),
+  release('1.29.6', ['1.31', '1.35'], false, '53fd74da78d4d3ecb2e7e369e53101ea4e81b00b40f03eb75894d2e97dd5b19a'),
+  release('1.30.3', ['1.32', '1.36'], false, 'dcb43ff6b9af2f629b80b6a82597f5a91db259c757e66cc5353ac007da28351a'),
 ];
 
 export const ISTIO_VERSIONS: readonly string[] = ISTIO_RELEASES.map((r) => r.version);
@@ -57,6 +58,11 @@ export const LATEST_ISTIO: IstioRelease = ISTIO_RELEASES[ISTIO_RELEASES.length -
 
 export function findRelease(version: string): IstioRelease | undefined {
   return ISTIO_RELEASES.find((r) => r.version === version);
+}
+
+/** What `compatibilityVersion: <minor>` changes in a release; undefined when the release cannot emulate it. */
+export function compatibilityProfile(release: IstioRelease, minor: string): CompatibilityProfile | undefined {
+  return COMPATIBILITY_PROFILES[release.minor]?.[minor];
 }
 
 /** Istio's two images; `pilot` runs istiod, `proxyv2` every Envoy (sidecars, gateways). */
@@ -84,3 +90,10 @@ export function supportsKubernetes(release: IstioRelease, kubernetesVersion: str
   if (!v || !min || !max) return false;
   return compareMinor(v, min) >= 0 && compareMinor(v, max) <= 0;
 }
+
+/**
+ * The official Node.js image the data-plane restarter Job runs in, pinned to an exact release
+ * so a render never changes under a moving tag. Its `node` user (uid 1000) runs the script.
+ */
+export const RESTARTER_NODE_IMAGE = 'docker.io/library/node:22.12.0-alpine3.21';
+export const RESTARTER_NODE_UID = 1000;

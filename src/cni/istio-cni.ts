@@ -10,6 +10,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { stringify } from 'yaml';
 import type { IstioRelease } from '../catalog/versions';
 import type { ClusterConfig } from '../config/cluster-config';
+import { primaryRevision } from '../config/resolve-istio';
 import { managedLabels } from '../control-plane/metadata';
 import { Annotations, Labels } from '../labels';
 import { resourceRequirements, schedulingSpec } from '../render/pod-tuning';
@@ -57,7 +58,7 @@ export class IstioCni extends Construct {
     // namespace; rendering must never loosen that namespace either way.
     if (namespace === cluster.controlPlane.namespace) throw new Error(`cluster "${cluster.name}": ${controlPlaneNamespaceMessage(namespace)}`);
     const ownLabels = {
-      [Labels.REV]: cluster.controlPlane.revision,
+      [Labels.REV]: primaryRevision(cluster.istio).name,
       [Labels.OPERATOR_COMPONENT]: 'Cni',
       ...managedLabels(CNI_NAME, release),
     };

@@ -2,11 +2,12 @@
  * A cluster's settings after resolution: defaults applied, versions looked up, checks passed.
  * This is all a construct ever sees; it never reads the fleet file itself.
  */
-import type { IstioRelease } from '../catalog/versions';
 import type { ControlPlaneSchema, IstiodSchema, ResourcesInput, SecuritySchema, SidecarSchema } from './fleet-schema';
 import type { Static } from './schema-builder';
 import type { Scheduling } from './tuning-schema';
 import type { CniConfig } from '../cni/resolve-cni';
+import type { IstioInstall } from './resolve-istio';
+import type { DataPlaneSyncSettings } from './data-plane-sync-schema';
 import type { MeshSettings } from '../control-plane/mesh-settings';
 import type { GatewaysConfig } from '../gateways/resolve-gateways';
 import type { PoliciesConfig } from '../security/resolve-policies';
@@ -31,8 +32,6 @@ export interface IstiodSettings
 export interface ControlPlaneSettings extends Required<Omit<Static<typeof ControlPlaneSchema>, 'istiod' | 'caAddress'>> {
   /** CA proxies use; unset: this revision's istiod. */
   readonly caAddress?: string;
-  /** Istio revision served by this control plane; `default` until revisions are configurable. */
-  readonly revision: string;
   readonly istiod: IstiodSettings;
 }
 
@@ -54,7 +53,8 @@ export interface SidecarSettings
 export interface ClusterConfig {
   readonly name: string;
   readonly kubernetesVersion: string;
-  readonly istio: { readonly release: IstioRelease; readonly hub: string };
+  /** Revisions, tags and images; `istio.release` is the newest release running in the cluster. */
+  readonly istio: IstioInstall;
   readonly clusterDomain: string;
   readonly network?: string;
   readonly trustDomain: string;
@@ -71,6 +71,8 @@ export interface ClusterConfig {
   readonly security: SecuritySettings;
   /** Namespace and workload policies, shorthands expanded, principals complete. */
   readonly policies: PoliciesConfig;
+  /** The post-sync Job restarting workloads whose sidecar is outdated. */
+  readonly dataPlaneSync: DataPlaneSyncSettings;
   /** Argo CD destination; meaningful only when the fleet has a `delivery` section. */
   readonly destination: Destination;
   /** CRDs rendered into the `crds` layer: the vendored bundle in `vendored` mode, else none. */

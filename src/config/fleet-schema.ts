@@ -2,9 +2,10 @@
  * The fleet file's schema: the single source of truth for both the JSON Schema (validation,
  * editor completion, reference docs) and the TypeScript types of the raw input.
  */
-import { ISTIO_VERSIONS, DEFAULT_HUB, LATEST_ISTIO } from '../catalog/versions';
 import { arr, bool, int, literal, num, obj, oneOfStrings, record, str, type Static } from './schema-builder';
 import { CniSchema } from './cni-schema';
+import { IstioSchema } from './istio-schema';
+import { DataPlaneSyncSchema } from './data-plane-sync-schema';
 import { DeliverySchema, DestinationSchema } from './delivery-schema';
 import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
@@ -142,13 +143,7 @@ const settings = {
     patternMessage: 'must be a Kubernetes version such as "1.33"',
     examples: ['1.33'],
   }),
-  istio: obj(
-    {
-      version: oneOfStrings(ISTIO_VERSIONS, { description: 'Istio release from meshc\'s version catalog. Required (here or in `defaults`): meshc never upgrades a cluster on its own.', examples: [LATEST_ISTIO.version] }),
-      hub: str({ description: 'Registry and path of the Istio images (`<hub>/pilot`, `<hub>/proxyv2`); set it to use a mirror.', default: DEFAULT_HUB, pattern: '^[a-z0-9]([-a-z0-9._:/]*[a-z0-9])?$', patternMessage: 'must be an image registry path such as docker.io/istio' }),
-    },
-    { description: 'Istio release and images.' },
-  ),
+  istio: IstioSchema,
   clusterDomain: str({ description: 'DNS suffix of the cluster\'s services.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local' }),
   network: str({ description: 'Network the cluster\'s workloads are on; clusters on one network reach each other\'s pods directly. Unset: a single network.', pattern: LABEL_VALUE, minLength: 1, patternMessage: LABEL_VALUE_MESSAGE }),
   trustDomain: str({ description: 'SPIFFE trust domain of workload identities.', default: 'cluster.local', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a DNS name such as cluster.local or example.com' }),
@@ -162,6 +157,7 @@ const settings = {
   mesh: MeshSettingsSchema,
   security: SecuritySchema,
   policies: PoliciesSchema,
+  dataPlaneSync: DataPlaneSyncSchema,
 };
 
 export const DefaultsSchema = obj(settings, { description: 'Settings applied to every cluster; a cluster overrides any of them (objects merge, lists replace).' });

@@ -112,6 +112,11 @@ function gatewaySpecProps(defaults: GatewayDefaults) {
       pattern: DNS_LABEL,
       patternMessage: DNS_LABEL_MESSAGE,
     }),
+    revision: str({
+      description: 'Revision or revision tag whose istiod injects this gateway\'s proxy (the pod label `istio.io/rev`). Unset: the revision serving default injection (the `default` revision or the `default` tag).',
+      pattern: DNS_LABEL,
+      patternMessage: DNS_LABEL_MESSAGE,
+    }),
     labels: record(str({ pattern: LABEL_VALUE, patternMessage: LABEL_VALUE_MESSAGE }), {
       description: 'Labels of the gateway\'s objects and pods. `app` (default: the gateway name) and `istio` (default: the name without its `istio-` prefix) select the pods, in the Deployment and in Gateway resources; changing them replaces the Deployment.',
       keyPattern: LABEL_KEY,

@@ -3,7 +3,10 @@
  * needs the merged view of a cluster. Errors point at the line that supplied the value,
  * whether that is the cluster entry or `defaults`.
  */
-import { findRelease, supportsKubernetes } from '../catalog/versions';
+import { supportsKubernetes } from '../catalog/versions';
+import { resolveIstio } from './resolve-istio';
+import { resolveDataPlaneSync } from './data-plane-sync-schema';
+import { checkUpgrade, type VersionRecord } from '../lifecycle/upgrade-guard';
 import { ISTIOD_MANAGED_ENV } from '../control-plane/istiod-env';
 import { deepMerge, hasPath, isPlainObject } from '../util/deep-merge';
 import type { ClusterConfig, FleetConfig } from './cluster-config';
@@ -28,7 +31,17 @@ export interface Resolution {
 const SCHEMA_DEFAULTS = defaultsFromSchema(ClusterSchema.json) as Partial<ClusterInput>;
 
 /** Resolves a schema-valid fleet file. Returns every error and warning found, in file order. */
-export function resolveFleet(doc: SourceDocument, input: FleetFile): Resolution {
+export interface ResolveOptions {
+  /**
+   * Versions of each cluster in the last committed render, for the upgrade guard; unset: no
+   * guard (nothing to compare with), e.g. when only validating.
+   */
+  readonly previous?: ReadonlyMap<string, VersionRecord>;
+  /** Where `previous` was read from, for messages (e.g. `dist at HEAD`). */
+  readonly baseline?: string;
+}
+
+export function resolveFleet(doc: SourceDocument, input: FleetFile, options: ResolveOptions = {}): Resolution {
   const diagnostics: Diagnostic[] = [];
   const report = (severity: Diagnostic['severity'], path: DocPath, message: string, key = false) => {
     const pos = doc.positionOf(path, { key });
@@ -45,7 +58,7 @@ export function resolveFleet(doc: SourceDocument, input: FleetFile): Resolution 
       return;
     }
     firstByName.set(raw.name, index);
-    const cluster = resolveCluster(input, index, report);
+    const cluster = resolveCluster(input, index, report, options);
     if (cluster) clusters.push(cluster);
   });
 
@@ -56,7 +69,7 @@ export function resolveFleet(doc: SourceDocument, input: FleetFile): Resolution 
 
 export type Report = (severity: Diagnostic['severity'], path: DocPath, message: string, key?: boolean) => void;
 
-function resolveCluster(input: FleetFile, index: number, report: Report): ClusterConfig | undefined {
+function resolveCluster(input: FleetFile, index: number, report: Report, options: ResolveOptions): ClusterConfig | undefined {
   const raw = input.clusters[index];
   const profile = deepMerge<ClusterInput>(SCHEMA_DEFAULTS, input.defaults, raw).profile ?? 'default';
   const merged = deepMerge<ClusterInput>(SCHEMA_DEFAULTS, PROFILES[profile], input.defaults, raw);
@@ -70,22 +83,6 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
   if (merged.kubernetesVersion === undefined) {
     fail(['clusters', index], 'kubernetesVersion is required: set it on the cluster or in defaults');
   }
-  const version = merged.istio?.version;
-  const release = version === undefined ? undefined : findRelease(version);
-  if (version === undefined) {
-    fail(['clusters', index], 'istio.version is required: set it on the cluster or in defaults');
-  }
-  if (release && merged.kubernetesVersion !== undefined && !supportsKubernetes(release, merged.kubernetesVersion)) {
-    fail(
-      at('kubernetesVersion'),
-      `Kubernetes ${merged.kubernetesVersion} is not supported by Istio ${release.version} ` +
-        `(supported: Kubernetes ${release.kubernetes.min} to ${release.kubernetes.max})`,
-    );
-  }
-  if (release?.endOfLife) {
-    report('warning', at('istio', 'version'), `cluster "${raw.name}": Istio ${release.version} is past its upstream end of life; plan an upgrade`);
-  }
-
   const istiod = merged.controlPlane?.istiod;
   const autoscale = istiod?.autoscale;
   if (autoscale && autoscale.enabled !== false && autoscale.min !== undefined && autoscale.max !== undefined && autoscale.min > autoscale.max) {
@@ -103,7 +100,28 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
       report('warning', at(...path), `cluster "${raw.name}": ${message}`, opts?.key),
     at,
   };
-  const gateways = resolveGateways(merged.gateways, ctx);
+  const nativeSidecars = merged.sidecar?.nativeSidecars !== false;
+  let istio = resolveIstio(merged.istio ?? {}, ctx, {
+    names: ISTIOD_MANAGED_ENV,
+    values: { ENABLE_NATIVE_SIDECARS: { value: String(nativeSidecars), setting: `sidecar.nativeSidecars: ${nativeSidecars}` } },
+    userEnv: Object.keys(istiod?.env ?? {}),
+  });
+  for (const revision of istio?.revisions ?? []) {
+    const { release } = revision;
+    const where = revision.path;
+    const named = revision.name === 'default' ? `Istio ${release.version}` : `revision ${revision.name} (Istio ${release.version})`;
+    if (merged.kubernetesVersion !== undefined && !supportsKubernetes(release, merged.kubernetesVersion)) {
+      fail(
+        at('kubernetesVersion'),
+        `Kubernetes ${merged.kubernetesVersion} is not supported by ${named} (supported: Kubernetes ${release.kubernetes.min} to ${release.kubernetes.max})`,
+      );
+    }
+    if (release.endOfLife) ctx.warn([...where], `${named} is past its upstream end of life; plan an upgrade`);
+  }
+  if (istio && options.previous) {
+    istio = checkUpgrade(options.previous.get(raw.name), istio, ctx, options.baseline ?? 'the last committed render');
+  }
+  const gateways = resolveGateways(merged.gateways, ctx, istio);
   const cni = resolveCni(merged.cni, ctx, { controlPlaneNamespace: merged.controlPlane?.namespace });
   const mesh = resolveMeshSettings(merged.mesh, ctx);
   const trustDomainAliases = merged.trustDomainAliases ?? [];
@@ -120,14 +138,16 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     ingressGateway: ingress ? { namespace: ingress.namespace, serviceAccount: ingress.name } : undefined,
   });
 
-  if (failed || !release || merged.kubernetesVersion === undefined) return undefined;
+  const dataPlaneSync = resolveDataPlaneSync(merged.dataPlaneSync!, ctx);
+
+  if (failed || !istio || merged.kubernetesVersion === undefined) return undefined;
   const cp = merged.controlPlane!;
   const i = cp.istiod!;
   const sidecar = merged.sidecar!;
   return {
     name: raw.name,
     kubernetesVersion: merged.kubernetesVersion,
-    istio: { release, hub: merged.istio!.hub! },
+    istio,
     clusterDomain: merged.clusterDomain!,
     network: merged.network,
     trustDomain: merged.trustDomain!,
@@ -137,7 +157,6 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     controlPlane: {
       caAddress: cp.caAddress,
       namespace: cp.namespace!,
-      revision: 'default',
       istiod: {
         autoscale: i.autoscale as Required<NonNullable<typeof i.autoscale>>,
         replicas: i.replicas!,
@@ -164,6 +183,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report): Cluste
     mesh,
     security: { meshMtls: merged.security!.meshMtls! },
     policies,
+    dataPlaneSync,
     destination: resolveDestination(raw, index, report),
     crds: [],
   };

@@ -16,6 +16,8 @@ import { MeshConfig } from './mesh-config';
 import { MeshNamespace } from './namespace';
 import { SidecarInjectorConfig, sidecarInjectorProps } from './sidecar-injector-config';
 import { ValidationWebhook } from './validation-webhook';
+import { RevisionTag } from './revision-tag';
+import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
 
 export interface ControlPlaneProps {
   readonly cluster: ClusterConfig;
@@ -25,13 +27,38 @@ export class ControlPlane extends Construct {
   constructor(scope: Construct, id: string, props: ControlPlaneProps) {
     super(scope, id);
     const { cluster } = props;
-    const { namespace, revision } = cluster.controlPlane;
-    const release = cluster.istio.release;
+    const { namespace } = cluster.controlPlane;
+    const { istio } = cluster;
 
-    new MeshNamespace(this, 'namespace', { name: namespace, release, network: cluster.network });
-    new IstioReader(this, 'reader', { namespace, release });
-    const identity = new IstiodIdentity(this, 'identity', { namespace, revision, release });
-    const istiod = new Istiod(this, 'istiod', {
+    // Revision-independent objects follow the newest release, like CRDs: newer ones read older ones' objects.
+    new MeshNamespace(this, 'namespace', { name: namespace, release: istio.release, network: cluster.network });
+    new IstioReader(this, 'reader', { namespace, release: istio.release });
+    // Objects without a revision label are validated by the default revision, else by the newest.
+    const validator = primaryRevision(istio).name;
+    const services = new Map<string, string>();
+    for (const revision of istio.revisions) {
+      services.set(revision.name, this.renderRevision(cluster, revision, revision.name === validator));
+    }
+    for (const tag of istio.tags) {
+      const revision = istio.revisions.find((r) => r.name === tag.revision)!;
+      new RevisionTag(this, `tag-${tag.name}`, {
+        namespace,
+        tag: tag.name,
+        revision: tag.revision,
+        release: revision.release,
+        istiodService: services.get(tag.revision)!,
+      });
+    }
+    if (cluster.cni.enabled) new IstioCni(this, 'cni', { cluster });
+  }
+
+  /** One revision: istiod, its identity, mesh configuration, injector and webhooks. Returns its Service name. */
+  private renderRevision(cluster: ClusterConfig, rev: RevisionConfig, defaultValidator: boolean): string {
+    const scope = new Construct(this, rev.name === 'default' ? 'revision' : `revision-${rev.name}`);
+    const { namespace } = cluster.controlPlane;
+    const { release, name: revision } = rev;
+    const identity = new IstiodIdentity(scope, 'identity', { namespace, revision, release });
+    const istiod = new Istiod(scope, 'istiod', {
       namespace,
       revision,
       release,
@@ -39,9 +66,9 @@ export class ControlPlane extends Construct {
       serviceAccountName: identity.serviceAccountName,
       clusterDomain: cluster.clusterDomain,
       settings: cluster.controlPlane.istiod,
-      env: istiodEnv(cluster),
+      env: istiodEnv(cluster, rev),
     });
-    new MeshConfig(this, 'mesh', {
+    new MeshConfig(scope, 'mesh', {
       namespace,
       revision,
       release,
@@ -53,9 +80,9 @@ export class ControlPlane extends Construct {
       proxyDefaults: deepMerge(gatewayProxyDefaults(cluster), meshSettingsProxyDefaults(cluster.mesh)),
       extra: { ...meshSettingsConfig(cluster.mesh), ...(cluster.trustDomainAliases.length ? { trustDomainAliases: [...cluster.trustDomainAliases] } : {}) },
     });
-    if (cluster.cni.enabled) new IstioCni(this, 'cni', { cluster });
-    new SidecarInjectorConfig(this, 'injector', sidecarInjectorProps(cluster));
-    new InjectionWebhook(this, 'injection', { namespace, revision, release, istiodService: istiod.name });
-    new ValidationWebhook(this, 'validation', { namespace, revision, release, istiodService: istiod.name });
+    new SidecarInjectorConfig(scope, 'injector', sidecarInjectorProps(cluster, rev));
+    new InjectionWebhook(scope, 'injection', { namespace, revision, release, istiodService: istiod.name });
+    new ValidationWebhook(scope, 'validation', { namespace, revision, release, istiodService: istiod.name, defaultValidator });
+    return istiod.name;
   }
 }

@@ -25,50 +25,64 @@ const exists = (key: string, present: boolean): Requirement => ({ key, operator:
 const isIn = (key: string, values: string[]): Requirement => ({ key, operator: 'In', values });
 const notIn = (key: string, values: string[]): Requirement => ({ key, operator: 'NotIn', values });
 
+/** What one set of injection webhooks serves: a revision's own, or a revision tag's. */
+export interface InjectionWebhooksProps {
+  readonly namespace: string;
+  /** Service of the istiod that injects. */
+  readonly istiodService: string;
+  /** The `istio.io/rev` value namespaces and pods select it by: the revision or the tag name. */
+  readonly selectedBy: string;
+  /** Also serve `istio-injection=enabled` and `sidecar.istio.io/inject=true` (the default revision or tag). */
+  readonly servesDefault: boolean;
+}
+
+export function injectionWebhooks(props: InjectionWebhooksProps): k8s.MutatingWebhook[] {
+  const notOptedOut = notIn(Labels.SIDECAR_INJECT, ['false']);
+  const webhook = (name: string, namespaceSelector: Requirement[], objectSelector: Requirement[]): k8s.MutatingWebhook => ({
+    name,
+    clientConfig: {
+      service: { name: props.istiodService, namespace: props.namespace, path: '/inject', port: IstiodPorts.WEBHOOK_SERVICE },
+    },
+    sideEffects: 'None',
+    rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+    failurePolicy: 'Fail',
+    reinvocationPolicy: 'Never',
+    admissionReviewVersions: ['v1'],
+    namespaceSelector: { matchExpressions: namespaceSelector },
+    objectSelector: { matchExpressions: objectSelector },
+  });
+
+  const webhooks = [
+    webhook('rev.namespace.sidecar-injector.istio.io', [isIn(Labels.REV, [props.selectedBy]), exists(Labels.INJECTION, false)], [notOptedOut]),
+    webhook(
+      'rev.object.sidecar-injector.istio.io',
+      [exists(Labels.REV, false), exists(Labels.INJECTION, false)],
+      [notOptedOut, isIn(Labels.REV, [props.selectedBy])],
+    ),
+  ];
+  if (props.servesDefault) {
+    webhooks.push(
+      webhook('namespace.sidecar-injector.istio.io', [isIn(Labels.INJECTION, ['enabled'])], [notOptedOut]),
+      webhook(
+        'object.sidecar-injector.istio.io',
+        [exists(Labels.INJECTION, false), exists(Labels.REV, false)],
+        [isIn(Labels.SIDECAR_INJECT, ['true']), exists(Labels.REV, false)],
+      ),
+    );
+  }
+  return webhooks;
+}
+
 export class InjectionWebhook extends Construct {
   constructor(scope: Construct, id: string, props: InjectionWebhookProps) {
     super(scope, id);
     const { revision } = props;
-    const notOptedOut = notIn(Labels.SIDECAR_INJECT, ['false']);
-    const webhook = (name: string, namespaceSelector: Requirement[], objectSelector: Requirement[]): k8s.MutatingWebhook => ({
-      name,
-      clientConfig: {
-        service: { name: props.istiodService, namespace: props.namespace, path: '/inject', port: IstiodPorts.WEBHOOK_SERVICE },
-      },
-      sideEffects: 'None',
-      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-      failurePolicy: 'Fail',
-      reinvocationPolicy: 'Never',
-      admissionReviewVersions: ['v1'],
-      namespaceSelector: { matchExpressions: namespaceSelector },
-      objectSelector: { matchExpressions: objectSelector },
-    });
-
-    const webhooks = [
-      webhook('rev.namespace.sidecar-injector.istio.io', [isIn(Labels.REV, [revision]), exists(Labels.INJECTION, false)], [notOptedOut]),
-      webhook(
-        'rev.object.sidecar-injector.istio.io',
-        [exists(Labels.REV, false), exists(Labels.INJECTION, false)],
-        [notOptedOut, isIn(Labels.REV, [revision])],
-      ),
-    ];
-    if (revision === 'default') {
-      webhooks.push(
-        webhook('namespace.sidecar-injector.istio.io', [isIn(Labels.INJECTION, ['enabled'])], [notOptedOut]),
-        webhook(
-          'object.sidecar-injector.istio.io',
-          [exists(Labels.INJECTION, false), exists(Labels.REV, false)],
-          [isIn(Labels.SIDECAR_INJECT, ['true']), exists(Labels.REV, false)],
-        ),
-      );
-    }
-
     new k8s.KubeMutatingWebhookConfiguration(this, 'webhook', {
       metadata: {
         name: revisioned('istio-sidecar-injector', revision),
         labels: { [Labels.APP]: 'sidecar-injector', ...revisionLabels(revision, props.release) },
       },
-      webhooks,
+      webhooks: injectionWebhooks({ namespace: props.namespace, istiodService: props.istiodService, selectedBy: revision, servesDefault: revision === 'default' }),
     });
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { ClusterConfig } from '../config/cluster-config';
+import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
 import { meshSettingsIstiodEnv } from './mesh-settings';
 
 // Typed as the API's own EnvVarSource: cdk8s serialises only the fields it knows, in the
@@ -32,10 +33,10 @@ export const ISTIOD_MANAGED_ENV = [
 
 const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
 
-export function istiodEnv(cluster: ClusterConfig): EnvVar[] {
+export function istiodEnv(cluster: ClusterConfig, revision: RevisionConfig = primaryRevision(cluster.istio)): EnvVar[] {
   const cp = cluster.controlPlane;
   const managed: EnvVar[] = [
-    { name: 'REVISION', value: cp.revision },
+    { name: 'REVISION', value: revision.name },
     { name: 'PILOT_CERT_PROVIDER', value: 'istiod' },
     { name: 'POD_NAME', valueFrom: fieldRef('metadata.name') },
     { name: 'POD_NAMESPACE', valueFrom: fieldRef('metadata.namespace') },
@@ -54,8 +55,13 @@ export function istiodEnv(cluster: ClusterConfig): EnvVar[] {
     ...(cluster.sidecar.nativeSidecars ? [] : [{ name: 'ENABLE_NATIVE_SIDECARS', value: 'false' }]),
     ...meshSettingsIstiodEnv(cluster.mesh),
   ];
+  // Resolution has checked that a compatibility flag meshc also sets agrees with meshc's value.
+  const compatibility = Object.keys(revision.compatibilityEnv)
+    .sort()
+    .filter((name) => !managed.some((e) => e.name === name))
+    .map((name) => ({ name, value: revision.compatibilityEnv[name] }));
   const extra = Object.keys(cp.istiod.env)
     .sort()
     .map((name) => ({ name, value: cp.istiod.env[name] }));
-  return [...managed, ...extra];
+  return [...managed, ...compatibility, ...extra];
 }

@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
+import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
 import type { ClusterConfig, SidecarSettings } from '../config/cluster-config';
 import { proxyTemplate } from '../injection/sidecar-template';
 import { ProxyPorts } from '../injection/proxy-ports';
@@ -41,12 +42,12 @@ export interface SidecarInjectorConfigProps {
   readonly sidecar: SidecarSettings;
 }
 
-/** The injector settings of a cluster, as the fleet file resolves them. */
-export function sidecarInjectorProps(cluster: ClusterConfig): SidecarInjectorConfigProps {
+/** The injector settings of one revision of a cluster (default: its primary revision), as the fleet file resolves them. */
+export function sidecarInjectorProps(cluster: ClusterConfig, revision: RevisionConfig = primaryRevision(cluster.istio)): SidecarInjectorConfigProps {
   return {
     namespace: cluster.controlPlane.namespace,
-    revision: cluster.controlPlane.revision,
-    release: cluster.istio.release,
+    revision: revision.name,
+    release: revision.release,
     hub: cluster.istio.hub,
     clusterId: cluster.clusterId,
     clusterDomain: cluster.clusterDomain,

@@ -57,6 +57,7 @@ export interface FluxKustomization {
     readonly wait: true;
     readonly sourceRef: { readonly kind: 'GitRepository'; readonly name: string };
     readonly dependsOn?: readonly { readonly name: string }[];
+    readonly timeout?: string;
   };
 }
 
@@ -96,7 +97,17 @@ function gitRepository(delivery: DeliveryConfig): GitRepository {
 }
 
 function layerKustomization(delivery: DeliveryConfig, cluster: ClusterConfig, layer: LayerName, previous: string | undefined): FluxKustomization {
-  return kustomization(delivery, `${delivery.name}-${cluster.name}-${layer}`, `${delivery.git.path}/${cluster.name}/${layer}`, previous);
+  const k = kustomization(delivery, layerKustomizationName(delivery, cluster, layer), `${delivery.git.path}/${cluster.name}/${layer}`, previous);
+  if (layer !== 'post-sync') return k;
+  // The data-plane sync Job runs once the control plane serves the new revisions; the
+  // Kustomization waits for the Job itself, which may take up to its deadline.
+  const controlPlane = layerKustomizationName(delivery, cluster, 'control-plane');
+  const dependsOn = [...(k.spec.dependsOn ?? []), ...(previous === controlPlane ? [] : [{ name: controlPlane }])];
+  return { ...k, spec: { ...k.spec, dependsOn, timeout: `${cluster.dataPlaneSync.activeDeadlineSeconds + 300}s` } };
+}
+
+function layerKustomizationName(delivery: DeliveryConfig, cluster: ClusterConfig, layer: LayerName): string {
+  return `${delivery.name}-${cluster.name}-${layer}`;
 }
 
 function kustomization(delivery: DeliveryConfig, name: string, path: string, previous: string | undefined): FluxKustomization {

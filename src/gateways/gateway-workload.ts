@@ -92,7 +92,12 @@ export class GatewayWorkload extends Construct {
               [Annotations.GATEWAY_CONFIG_HASH]: gatewayConfigHash(g.topology),
               ...(g.topologyOnPod ? { [Annotations.PROXY_CONFIG]: podProxyConfig(g.topology) } : {}),
             },
-            labels: { ...g.podLabels, ...labels, [Labels.SIDECAR_INJECT]: 'true' },
+            labels: {
+              ...g.podLabels,
+              ...labels,
+              [Labels.SIDECAR_INJECT]: 'true',
+              ...(g.injection.revisionLabel ? { [Labels.REV]: g.injection.revisionLabel } : {}),
+            },
           },
           spec: {
             serviceAccountName: name,

@@ -23,8 +23,9 @@ export class Gateways extends Construct {
     }
     for (const settings of cluster.gateways.gateways) {
       const scope = new Construct(this, `gateway-${settings.name}`);
-      new GatewayWorkload(scope, 'workload', { settings, release });
-      new GatewayResources(scope, 'resources', { settings, release });
+      // The gateway's objects carry the release of the revision that injects its proxy.
+      new GatewayWorkload(scope, 'workload', { settings, release: settings.injection.release });
+      new GatewayResources(scope, 'resources', { settings, release: settings.injection.release });
     }
   }
 }

@@ -17,6 +17,9 @@ import { resolveScheduling } from '../config/tuning-schema';
 import { deepMerge } from '../util/deep-merge';
 import { Annotations, Labels } from '../labels';
 import type { ResolveContext } from '../config/resolve-context';
+import type { IstioRelease } from '../catalog/versions';
+import { revisionOf, type IstioInstall } from '../config/resolve-istio';
+import { didYouMean } from '../util/did-you-mean';
 
 export type GatewaysInput = Static<typeof GatewaysSchema>;
 
@@ -77,6 +80,15 @@ export interface GatewaySettings extends DeploymentTuning {
    */
   readonly topologyOnPod: boolean;
   readonly servers: readonly GatewayServer[];
+  /** Which revision injects the gateway's proxy, and so which release it runs. */
+  readonly injection: GatewayInjection;
+}
+
+export interface GatewayInjection {
+  /** Value of the pod's `istio.io/rev` label; unset: default injection (`sidecar.istio.io/inject=true`). */
+  readonly revisionLabel?: string;
+  /** Release of the revision injecting the gateway. */
+  readonly release: IstioRelease;
 }
 
 /** Resolved gateway settings. */
@@ -102,6 +114,7 @@ const SERVER_PORT = { HTTP: 80, HTTPS: 443 } as const;
 const MANAGED_POD_ANNOTATIONS: readonly string[] = [Annotations.INJECT_TEMPLATES, Annotations.SIDECAR_INJECT, Annotations.GATEWAY_CONFIG_HASH];
 const MANAGED_LABELS: readonly string[] = [
   Labels.SIDECAR_INJECT,
+  Labels.REV,
   Labels.DATAPLANE_MODE,
   Labels.NAME,
   Labels.PART_OF,
@@ -109,7 +122,11 @@ const MANAGED_LABELS: readonly string[] = [
   Labels.MANAGED_BY,
 ];
 
-export function resolveGateways(input: GatewaysInput | undefined, ctx: ResolveContext): GatewaysConfig {
+/**
+ * `istio` is undefined when the cluster's `istio:` section failed to resolve: the gateways are
+ * still checked, and the cluster is not rendered anyway.
+ */
+export function resolveGateways(input: GatewaysInput | undefined, ctx: ResolveContext, istio: IstioInstall | undefined): GatewaysConfig {
   const fleet = { numTrustedProxies: input?.numTrustedProxies ?? 0, forwardClientCertDetails: input?.forwardClientCertDetails };
   const candidates: Candidate[] = GATEWAY_KINDS.map((role) => {
     const raw = deepMerge<BuiltinGatewayInput>(DEFAULTS[role], input?.[role]);
@@ -126,7 +143,7 @@ export function resolveGateways(input: GatewaysInput | undefined, ctx: ResolveCo
   const byName = new Map<string, GatewaySettings>();
   for (const c of candidates) {
     if (!c.raw.enabled) continue;
-    const g = resolveGateway(c.role, c.name, c.raw, c.path, ingressNamespace, fleet, ctx);
+    const g = resolveGateway(c.role, c.name, c.raw, c.path, ingressNamespace, fleet, ctx, istio);
     const taken = byName.get(g.name);
     if (taken) {
       ctx.fail(c.namePath, `gateway name "${g.name}" is already used by ${nameOf(taken)}; gateway names are unique in a cluster`);
@@ -153,9 +170,12 @@ function resolveGateway(
   ingressNamespace: string,
   fleet: { numTrustedProxies: number; forwardClientCertDetails?: ForwardClientCertDetails },
   ctx: ResolveContext,
+  istio: IstioInstall | undefined,
 ): GatewaySettings {
   const fail = (sub: (string | number)[], message: string) => ctx.fail([...path, ...sub], message);
   const who = role === 'named' ? `gateway "${name}"` : `${role} gateway`;
+  // Without its own revision a gateway relies on default injection, which the istio section lacks.
+  const injection = resolveInjection(g.revision, istio, who, (message) => (g.revision ? fail(['revision'], message) : ctx.fail(['istio', 'revisions'], message)));
 
   const autoscale = g.autoscale as DeploymentTuning['autoscale'];
   if (autoscale.enabled && autoscale.min > autoscale.max) {
@@ -206,6 +226,7 @@ function resolveGateway(
     topology,
     topologyOnPod,
     servers,
+    injection,
     autoscale,
     replicas: g.replicas!,
     resources: g.resources ?? {},
@@ -215,6 +236,26 @@ function resolveGateway(
 }
 
 type Fail = (sub: (string | number)[], message: string) => void;
+
+function resolveInjection(revision: string | undefined, istio: IstioInstall | undefined, who: string, fail: (message: string) => void): GatewayInjection {
+  if (!istio) return { release: undefined as unknown as IstioRelease };
+  if (revision === undefined) {
+    const target = istio.defaultRevision === undefined ? undefined : revisionOf(istio, istio.defaultRevision);
+    if (!target) {
+      fail(`${who}: no revision serves default injection (neither a \`default\` revision nor a \`default\` tag); set the gateway's \`revision\` or add tags.default`);
+      return { release: istio.release };
+    }
+    return { release: target.release };
+  }
+  const target = revisionOf(istio, revision);
+  if (!target) {
+    const names = [...istio.revisions.map((r) => r.name), ...istio.tags.map((t) => t.name)];
+    const hint = didYouMean(revision, names);
+    fail(`${who}: revision "${revision}" is neither a revision nor a tag of this cluster (${names.join(', ')})${hint ? `; did you mean "${hint}"?` : ''}`);
+    return { release: istio.release };
+  }
+  return { revisionLabel: revision, release: target.release };
+}
 
 function resolveService(s: NonNullable<NamedGatewayInput['service']>, fail: Fail): GatewayService {
   const type = s.type!;

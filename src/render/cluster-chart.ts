@@ -9,9 +9,13 @@ import { Gateways } from '../gateways/gateways';
 import { renderPolicies } from '../security/authorization-policy';
 import { PeerAuthentication } from '../security/peer-authentication';
 import { Layer } from './layers';
+import { DataPlaneSync } from '../lifecycle/data-plane-sync';
+import { restarterConfig } from '../lifecycle/restarter-config';
 
 export interface ClusterChartProps {
   readonly cluster: ClusterConfig;
+  /** The data-plane restarter script the post-sync Job runs. */
+  readonly restarterScript: string;
 }
 
 export class ClusterChart extends Chart {
@@ -45,5 +49,14 @@ export class ClusterChart extends Chart {
       new PeerAuthentication(policies, `mtls-${pa.namespace}-${pa.name}`, pa);
     }
     renderPolicies(policies, cluster.policies);
+
+    if (cluster.dataPlaneSync.enabled) {
+      new DataPlaneSync(new Layer(this, 'post-sync'), 'data-plane-sync', {
+        namespace: cluster.controlPlane.namespace,
+        settings: cluster.dataPlaneSync,
+        config: restarterConfig(cluster),
+        script: props.restarterScript,
+      });
+    }
   }
 }

@@ -8,6 +8,8 @@ import { ClusterChart } from './cluster-chart';
 import { CRD_SYNC_OPTIONS, LAYERS, layerOf, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SYNC_WAVES } from './layers';
 import { renderDelivery } from '../delivery/render-delivery';
 import { toYaml } from './yaml';
+import { restarterScript } from '../restarter/bundle';
+import { serializeVersionRecord, VERSION_RECORD_FILE, versionRecordOf } from '../lifecycle/version-record';
 
 /** Relative path → file content, in the order files are listed. */
 export type RenderedTree = ReadonlyMap<string, string>;
@@ -18,9 +20,22 @@ export interface RenderedObject {
   readonly manifest: Record<string, unknown>;
 }
 
-export function renderFleet(fleet: FleetConfig): RenderedTree {
+/** What a render needs besides the fleet: files meshc ships, read once by the caller. */
+export interface RenderAssets {
+  readonly restarterScript: string;
+}
+
+let shippedAssets: RenderAssets | undefined;
+/** meshc's own assets, from its build output. */
+export function defaultAssets(): RenderAssets {
+  return (shippedAssets ??= { restarterScript: restarterScript() });
+}
+
+export function renderFleet(fleet: FleetConfig, assets: RenderAssets = defaultAssets()): RenderedTree {
   const files = new Map<string, string>();
-  const rendered = [...fleet.clusters].sort((a, b) => compare(a.name, b.name)).map((cluster) => ({ cluster, objects: renderClusterObjects(cluster) }));
+  const rendered = [...fleet.clusters]
+    .sort((a, b) => compare(a.name, b.name))
+    .map((cluster) => ({ cluster, objects: renderClusterObjects(cluster, assets) }));
   for (const { cluster, objects } of rendered) {
     for (const [path, content] of clusterFiles(cluster, objects)) files.set(path, content);
   }
@@ -31,9 +46,9 @@ export function renderFleet(fleet: FleetConfig): RenderedTree {
 }
 
 /** The objects of one cluster in apply order, with their paths relative to the cluster folder. */
-export function renderClusterObjects(cluster: ClusterConfig): RenderedObject[] {
+export function renderClusterObjects(cluster: ClusterConfig, assets: RenderAssets = defaultAssets()): RenderedObject[] {
   const app = new App();
-  const chart = new ClusterChart(app, { cluster });
+  const chart = new ClusterChart(app, { cluster, restarterScript: assets.restarterScript });
   const objects: RenderedObject[] = [];
   const seen = new Map<string, string>();
   for (const node of chart.node.findAll()) {
@@ -55,6 +70,7 @@ export function renderClusterObjects(cluster: ClusterConfig): RenderedObject[] {
 function clusterFiles(cluster: ClusterConfig, objects: readonly RenderedObject[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const o of objects) files.set(`${cluster.name}/${o.path}`, toYaml(o.manifest));
+  files.set(`${cluster.name}/${VERSION_RECORD_FILE}`, serializeVersionRecord(versionRecordOf(cluster)));
   files.set(
     `${cluster.name}/kustomization.yaml`,
     toYaml({

@@ -23,6 +23,13 @@ function git(cwd: string, args: string[], input?: string): { ok: boolean; stdout
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr.toString('utf8').trim() };
 }
 
+/** Whether `dir` lies in a Git work tree whose HEAD is a commit (a fresh `git init` has none). */
+export function hasGitHead(dir: string): boolean {
+  let cwd = realPathOf(dir);
+  while (!existsSync(cwd)) cwd = dirname(cwd);
+  return git(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).ok;
+}
+
 /** The output folder's real path even when it does not exist in the working tree (deleted, or never synthesized). */
 function realPathOf(dir: string): string {
   let existing = resolve(dir);
@@ -36,8 +43,11 @@ function realPathOf(dir: string): string {
   return join(realpathSync(existing), ...rest);
 }
 
-/** Files under `dir` at `ref` (paths relative to `dir`, `/`-separated) and their contents. */
-export function readGitTree(dir: string, ref: string): Map<string, string> {
+/**
+ * Files under `dir` at `ref` (paths relative to `dir`, `/`-separated) and their contents;
+ * `include` limits which relative paths are read.
+ */
+export function readGitTree(dir: string, ref: string, include: (path: string) => boolean = () => true): Map<string, string> {
   const target = realPathOf(dir);
   let cwd = target;
   while (!existsSync(cwd)) cwd = dirname(cwd);
@@ -54,7 +64,7 @@ export function readGitTree(dir: string, ref: string): Map<string, string> {
   const paths = listed.stdout
     .toString('utf8')
     .split('\0')
-    .filter((p) => p && (!prefix || p.startsWith(`${prefix}/`)));
+    .filter((p) => p && (!prefix || p.startsWith(`${prefix}/`)) && include(prefix ? p.slice(prefix.length + 1) : p));
   const files = new Map<string, string>();
   if (paths.length === 0) return files;
   // One `cat-file --batch` instead of a `git show` per file: hundreds of files, one process.

@@ -1,4 +1,5 @@
 /** Runs meshc's injector, as rendered for a cluster, on a workload (through the Go harness). */
+import { primaryRevision } from '../../src/config/resolve-istio';
 import { stringify } from 'yaml';
 import type { ClusterConfig } from '../../src/config/cluster-config';
 import { meshConfig } from '../../src/control-plane/mesh-config';
@@ -19,7 +20,7 @@ export function injectFor(cluster: ClusterConfig, workload: Record<string, unkno
     meshConfig: stringify(
       meshConfig({
         namespace: cluster.controlPlane.namespace,
-        revision: cluster.controlPlane.revision,
+        revision: primaryRevision(cluster.istio).name,
         release: cluster.istio.release,
         istiodService: 'istiod',
         trustDomain: cluster.trustDomain,
@@ -28,7 +29,7 @@ export function injectFor(cluster: ClusterConfig, workload: Record<string, unkno
         interceptionMode: cluster.sidecar.interceptionMode,
       }),
     ),
-    revision: cluster.controlPlane.revision,
+    revision: primaryRevision(cluster.istio).name,
     nativeSidecars: cluster.sidecar.nativeSidecars,
     workload,
   });
