@@ -44,7 +44,8 @@ const result = await build({
 
 const problems = [];
 for (const [input, info] of Object.entries(result.metafile.inputs)) {
-  if (!input.startsWith('src/restarter/')) problems.push(`${input} is bundled, but only src/restarter/ may be`);
+  // src/labels.ts is a plain list of names with no imports: one source of truth for them.
+  if (!input.startsWith('src/restarter/') && input !== 'src/labels.ts') problems.push(`${input} is bundled, but only src/restarter/ and src/labels.ts may be`);
   for (const imp of info.imports) {
     if (imp.external && !imp.path.startsWith('node:')) problems.push(`${input} imports "${imp.path}", which is not a node: builtin`);
   }

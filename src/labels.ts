@@ -1,5 +1,6 @@
 /**
- * Every label and annotation name meshc reads or writes, in one place. Istio's own names
+ * Every label and annotation name meshc reads or writes, in one place. Imports nothing, so the
+ * restarter bundle may include it. Istio's own names
  * are facts of its API; the `app.kubernetes.io/*` ones mark what meshc manages.
  */
 export const Labels = {
@@ -28,6 +29,8 @@ export const Labels = {
   VERSION: 'app.kubernetes.io/version',
   POD_SECURITY_ENFORCE: 'pod-security.kubernetes.io/enforce',
   POD_SECURITY_ENFORCE_VERSION: 'pod-security.kubernetes.io/enforce-version',
+  /** Pods of one StatefulSet or DaemonSet revision share it; several values mean a rollout is under way. */
+  CONTROLLER_REVISION: 'controller-revision-hash',
 } as const;
 
 export const Annotations = {

@@ -4,14 +4,16 @@
  * produces a pod that matches the expectation (otherwise the restarter would roll a workload
  * and find it still "outdated").
  */
+import { Annotations, Labels } from '../labels';
 import type { RestarterConfig } from './config';
 import type { Container, Namespace, Pod } from './kube-types';
 
-export const REV_LABEL = 'istio.io/rev';
-export const INJECTION_LABEL = 'istio-injection';
-export const INJECT_LABEL = 'sidecar.istio.io/inject';
-export const SIDECAR_STATUS_ANNOTATION = 'sidecar.istio.io/status';
-export const PROXY_IMAGE_ANNOTATION = 'sidecar.istio.io/proxyImage';
+// Istio's names, from meshc's one list of them (a constants module the bundle may include).
+export const REV_LABEL = Labels.REV;
+export const INJECTION_LABEL = Labels.INJECTION;
+export const INJECT_LABEL = Labels.SIDECAR_INJECT;
+export const SIDECAR_STATUS_ANNOTATION = Annotations.SIDECAR_STATUS;
+export const PROXY_IMAGE_ANNOTATION = Annotations.PROXY_IMAGE;
 export const PROXY_CONTAINER = 'istio-proxy';
 const INIT_CONTAINERS = ['istio-init', 'istio-validation'] as const;
 

@@ -3,6 +3,7 @@
  * workload with an outdated sidecar is left alone. Pure: plain objects in, plain objects out,
  * so every rule is tested without a cluster and a dry run shows exactly what a real run does.
  */
+import { Labels } from '../labels';
 import type { RestarterConfig } from './config';
 import { isInjected, judgePod, type Expectation, type PodVerdict, type RestartReason } from './expectation';
 import type { Namespace, Pod, ReplicaSet } from './kube-types';
@@ -10,7 +11,7 @@ import { ReplicaSetIndex, ownerOf, refKey, type ObjectRef, type Ownership, type 
 import { describeInstant, describeWindow, windowState } from './window';
 
 /** Label the StatefulSet and DaemonSet controllers put on each pod: the template revision it was made from. */
-export const CONTROLLER_REVISION_LABEL = 'controller-revision-hash';
+export const CONTROLLER_REVISION_LABEL = Labels.CONTROLLER_REVISION;
 /** Annotation on a Deployment's ReplicaSets: its rollout number (the highest is the current template). */
 export const DEPLOYMENT_REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
