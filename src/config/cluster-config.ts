@@ -7,6 +7,7 @@ import type { Static } from './schema-builder';
 import type { Scheduling } from './tuning-schema';
 import type { CniConfig } from '../cni/resolve-cni';
 import type { IstioInstall } from './resolve-istio';
+import type { ClusterWiring } from '../fleet/wiring';
 import type { DataPlaneSyncSettings } from './data-plane-sync-schema';
 import type { MeshSettings } from '../control-plane/mesh-settings';
 import type { GatewaysConfig } from '../gateways/resolve-gateways';
@@ -71,6 +72,8 @@ export interface ClusterConfig {
   readonly security: SecuritySettings;
   /** Namespace and workload policies, shorthands expanded, principals complete. */
   readonly policies: PoliciesConfig;
+  /** Multicluster mesh, federation and CA material, computed from the whole fleet. */
+  readonly wiring: ClusterWiring;
   /** The post-sync Job restarting workloads whose sidecar is outdated. */
   readonly dataPlaneSync: DataPlaneSyncSettings;
   /** Argo CD destination; meaningful only when the fleet has a `delivery` section. */

@@ -184,6 +184,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report, options
     security: { meshMtls: merged.security!.meshMtls! },
     policies,
     dataPlaneSync,
+    wiring: {},
     destination: resolveDestination(raw, index, report),
     crds: [],
   };
