@@ -29,6 +29,12 @@ export const Labels = {
   VERSION: 'app.kubernetes.io/version',
   POD_SECURITY_ENFORCE: 'pod-security.kubernetes.io/enforce',
   POD_SECURITY_ENFORCE_VERSION: 'pod-security.kubernetes.io/enforce-version',
+  /** Marks a Secret holding another cluster's kubeconfig; istiod watches the clusters these name. */
+  MULTICLUSTER_SECRET: 'istio/multiCluster',
+  /** Marks the EndpointSlices of a Service without a selector as belonging to it. */
+  SERVICE_NAME: 'kubernetes.io/service-name',
+  /** Who maintains an EndpointSlice; anything but the endpoint controller keeps it from being overwritten. */
+  ENDPOINT_SLICE_MANAGED_BY: 'endpointslice.kubernetes.io/managed-by',
   /** Pods of one StatefulSet or DaemonSet revision share it; several values mean a rollout is under way. */
   CONTROLLER_REVISION: 'controller-revision-hash',
 } as const;
@@ -56,6 +62,8 @@ export const Annotations = {
   SIDECAR_RESTARTED_FOR: 'meshc.dev/sidecar-restarted-for',
   /** Injection status istiod writes on every pod it injected (JSON, incl. the revision). */
   SIDECAR_STATUS: 'sidecar.istio.io/status',
+  /** Name of the cluster whose kubeconfig a remote secret holds. */
+  REMOTE_CLUSTER: 'networking.istio.io/cluster',
   /** Per-pod proxy image override. */
   PROXY_IMAGE: 'sidecar.istio.io/proxyImage',
 } as const;

@@ -2,6 +2,7 @@
  * load → validate → resolve: the fleet file to a resolved, checked fleet. Nothing here writes.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { FleetConfig } from './config/cluster-config';
 import { InputError, type Diagnostic } from './config/diagnostic';
 import { fleetJsonSchema, type FleetFile } from './config/fleet-schema';
@@ -26,7 +27,9 @@ export function loadFleetText(file: string, text: string, { vendoredCrds = true,
   const doc = parseYamlSource(file, text);
   const schemaErrors = checkAgainstSchema(doc, fleetJsonSchema());
   if (schemaErrors.length > 0) throw new InputError(schemaErrors);
-  const resolved = resolveFleet(doc, doc.data as FleetFile, resolveOptions);
+  // Files the fleet file names (root certificates) are read here, relative to it, as text.
+  const readFile = resolveOptions.readFile ?? ((path: string) => readFileSync(resolvePath(dirname(file), path), 'utf8'));
+  const resolved = resolveFleet(doc, doc.data as FleetFile, { ...resolveOptions, readFile });
   if (resolved.diagnostics.some((d) => d.severity === 'error')) throw new InputError(resolved.diagnostics);
   // Vendored files are read here, once, so that constructs stay pure and a render never reads disk.
   if (!vendoredCrds) return { fleet: resolved.fleet, warnings: resolved.diagnostics };

@@ -2,13 +2,13 @@
  * The `meshc` command as users and CI run it: the built bin in a fresh process.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readTree } from '../src/output/tree-writer';
 import { singleCluster } from './support/fleet';
-import { EXAMPLE_FLEET, REPO } from './support/objects';
+import { copyExampleFleet, REPO } from './support/objects';
 
 const BIN = join(REPO, 'bin', 'meshc.js');
 let work: string;
@@ -43,13 +43,13 @@ describe('meshc CLI', () => {
   });
 
   it('renders mesh.yaml into dist by default', () => {
-    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    copyExampleFleet(work);
     const r = meshc(['synth']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^dist: 3 clusters rendered; \d+ added, 0 changed, 0 removed\n$/);
+    expect(r.stdout).toMatch(/^dist: 4 clusters rendered; \d+ added, 0 changed, 0 removed\n$/);
     expect(r.stderr).toBe('');
     expect(readTree(join(work, 'dist')).has('prod-eu-west/control-plane/istio-system/deployment-istiod.yaml')).toBe(true);
-    expect(meshc(['synth']).stdout).toBe('dist: up to date (3 clusters)\n');
+    expect(meshc(['synth']).stdout).toBe('dist: up to date (4 clusters)\n');
   });
 
   it('validate reports a valid fleet and writes nothing', () => {
@@ -102,7 +102,7 @@ describe('meshc CLI', () => {
   });
 
   it('authz check decides from the example fleet\'s rendered policies', () => {
-    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    copyExampleFleet(work);
     const allowed = meshc(['authz', 'check', '--cluster', 'prod-eu-west', '--from', 'payments/api', '--to', 'shop/cart', '--path', '/items']);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain('ALLOWED: ALLOW policy shop/allow-service-accounts rule 0 matched');
@@ -115,7 +115,7 @@ describe('meshc CLI', () => {
   });
 
   it('the example fleet is clean: no static check fires', () => {
-    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    copyExampleFleet(work);
     expect(meshc(['validate'])).toMatchObject({ code: 0, stderr: '' });
   });
 
@@ -127,7 +127,7 @@ describe('meshc CLI', () => {
   });
 
   it('renders byte-identical output in any time zone and locale', () => {
-    cpSync(EXAMPLE_FLEET, join(work, 'mesh.yaml'));
+    copyExampleFleet(work);
     meshc(['synth', '--out', 'a'], { TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
     meshc(['synth', '--out', 'b'], { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
     const a = readTree(join(work, 'a'));

@@ -59,7 +59,7 @@ describe('meshc restart', () => {
   });
 
   it('needs --cluster when the fleet has several, and names the clusters it has', async () => {
-    expect(await meshc(['--config', EXAMPLE_FLEET, '--dry-run'])).toMatchObject({ code: 2, err: expect.stringContaining('has several clusters (prod-eu-west, prod-us-east, staging); name one with --cluster') });
+    expect(await meshc(['--config', EXAMPLE_FLEET, '--dry-run'])).toMatchObject({ code: 2, err: expect.stringContaining('has several clusters (prod-eu-west, prod-us-east, staging, analytics); name one with --cluster') });
     expect(await meshc(['--config', EXAMPLE_FLEET, '--cluster', 'prod', '--dry-run'])).toMatchObject({ code: 2, err: expect.stringContaining('has no cluster "prod"') });
     expect(await meshc(['--config', EXAMPLE_FLEET, '--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown option --bogus') });
     expect((await meshc(['--help'])).out.join('\n')).toContain('Usage: meshc restart');

@@ -36,7 +36,8 @@ export interface ControlPlaneSettings extends Required<Omit<Static<typeof Contro
   readonly istiod: IstiodSettings;
 }
 
-export type SecuritySettings = Required<Static<typeof SecuritySchema>>;
+/** The CA (`security.ca`) is resolved into `wiring.ca`. */
+export type SecuritySettings = Required<Pick<Static<typeof SecuritySchema>, 'meshMtls'>>;
 
 type SidecarInput = Static<typeof SidecarSchema>;
 export type LabelSelector = NonNullable<SidecarInput['neverInjectSelector']>[number];
@@ -72,6 +73,9 @@ export interface ClusterConfig {
   readonly security: SecuritySettings;
   /** Namespace and workload policies, shorthands expanded, principals complete. */
   readonly policies: PoliciesConfig;
+  /** Pod and service IP ranges as declared (for multicluster overlap checks); empty: undeclared. */
+  readonly podCIDRs: readonly string[];
+  readonly serviceCIDRs: readonly string[];
   /** Multicluster mesh, federation and CA material, computed from the whole fleet. */
   readonly wiring: ClusterWiring;
   /** The post-sync Job restarting workloads whose sidecar is outdated. */

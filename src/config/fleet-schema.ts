@@ -5,6 +5,7 @@
 import { arr, bool, int, literal, num, obj, oneOfStrings, record, str, type Static } from './schema-builder';
 import { CniSchema } from './cni-schema';
 import { IstioSchema } from './istio-schema';
+import { CaSchema, TopologyFleetSettings, TopologySettings } from './topology-schema';
 import { DataPlaneSyncSchema } from './data-plane-sync-schema';
 import { DeliverySchema, DestinationSchema } from './delivery-schema';
 import { MeshSettingsSchema } from './mesh-settings-schema';
@@ -67,6 +68,7 @@ export const SecuritySchema = obj(
       description: 'Mesh-wide PeerAuthentication in the root namespace. `off` renders none (Istio then behaves as PERMISSIVE).',
       default: 'STRICT',
     }),
+    ca: CaSchema,
   },
   { description: 'Mesh-wide security defaults.' },
 );
@@ -158,6 +160,7 @@ const settings = {
   security: SecuritySchema,
   policies: PoliciesSchema,
   dataPlaneSync: DataPlaneSyncSchema,
+  ...TopologySettings,
 };
 
 export const DefaultsSchema = obj(settings, { description: 'Settings applied to every cluster; a cluster overrides any of them (objects merge, lists replace).' });
@@ -179,6 +182,7 @@ export const FleetSchema = obj(
     defaults: DefaultsSchema,
     clusters: arr(ClusterSchema, { minItems: 1, description: 'The clusters of the fleet; each renders to `dist/<name>/`.' }),
     delivery: DeliverySchema,
+    ...TopologyFleetSettings,
   },
   { required: ['apiVersion', 'kind', 'clusters'], description: 'A meshc fleet: Istio settings for many clusters.' },
 );

@@ -19,7 +19,10 @@ import { resolveCni } from '../cni/resolve-cni';
 import { resolveMeshSettings } from '../control-plane/mesh-settings';
 import { resolveGateways } from '../gateways/resolve-gateways';
 import { resolvePolicies } from '../security/resolve-policies';
-import type { PositionOptions } from './resolve-context';
+import type { ResolveContext } from './resolve-context';
+import type { CaInput } from './topology-schema';
+import type { CaMaterial } from '../fleet/wiring';
+import { resolveWiring } from '../fleet/resolve-wiring';
 import type { SourceDocument } from './source';
 import { resolveDelivery, resolveDestination } from '../delivery/resolve-delivery';
 
@@ -39,6 +42,8 @@ export interface ResolveOptions {
   readonly previous?: ReadonlyMap<string, VersionRecord>;
   /** Where `previous` was read from, for messages (e.g. `dist at HEAD`). */
   readonly baseline?: string;
+  /** Reads a file the fleet file refers to (root certificates), relative to the fleet file. */
+  readonly readFile?: (path: string) => string;
 }
 
 export function resolveFleet(doc: SourceDocument, input: FleetFile, options: ResolveOptions = {}): Resolution {
@@ -62,9 +67,19 @@ export function resolveFleet(doc: SourceDocument, input: FleetFile, options: Res
     if (cluster) clusters.push(cluster);
   });
 
-  const delivery = resolveDelivery(input, clusters, report);
+  const indexOf = (name: string) => input.clusters.findIndex((c) => c.name === name);
+  const wired = resolveWiring(input, clusters, {
+    report,
+    clusterPath: (name, sub) => origin(input, indexOf(name), sub),
+    clusterContext: (name) => clusterContext(input, indexOf(name), report, () => undefined),
+    readFile: options.readFile ?? (() => {
+      throw new Error('no configuration repository to read from');
+    }),
+  });
+
+  const delivery = resolveDelivery(input, wired, report);
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { fleet: delivery ? { clusters, delivery } : { clusters }, diagnostics };
+  return { fleet: delivery ? { clusters: wired, delivery } : { clusters: wired }, diagnostics };
 }
 
 export type Report = (severity: Diagnostic['severity'], path: DocPath, message: string, key?: boolean) => void;
@@ -79,6 +94,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report, options
     failed = true;
     report('error', path, `cluster "${raw.name}": ${message}`, key);
   };
+  const ca = resolveCa(merged.security?.ca, (sub, message) => fail(at('security', 'ca', ...sub), message));
 
   if (merged.kubernetesVersion === undefined) {
     fail(['clusters', index], 'kubernetesVersion is required: set it on the cluster or in defaults');
@@ -94,12 +110,9 @@ function resolveCluster(input: FleetFile, index: number, report: Report, options
     }
   }
 
-  const ctx = {
-    fail: (path: (string | number)[], message: string, opts?: PositionOptions) => fail(at(...path), message, opts?.key),
-    warn: (path: (string | number)[], message: string, opts?: PositionOptions) =>
-      report('warning', at(...path), `cluster "${raw.name}": ${message}`, opts?.key),
-    at,
-  };
+  const ctx = clusterContext(input, index, report, () => {
+    failed = true;
+  });
   const nativeSidecars = merged.sidecar?.nativeSidecars !== false;
   let istio = resolveIstio(merged.istio ?? {}, ctx, {
     names: ISTIOD_MANAGED_ENV,
@@ -184,10 +197,41 @@ function resolveCluster(input: FleetFile, index: number, report: Report, options
     security: { meshMtls: merged.security!.meshMtls! },
     policies,
     dataPlaneSync,
-    wiring: {},
+    podCIDRs: merged.podCIDRs ?? [],
+    serviceCIDRs: merged.serviceCIDRs ?? [],
+    wiring: ca ? { ca } : {},
     destination: resolveDestination(raw, index, report),
     crds: [],
   };
+}
+
+/** A cluster's resolve context: messages name the cluster and point where its values came from. */
+function clusterContext(input: FleetFile, index: number, report: Report, onFail: () => void): ResolveContext {
+  const name = input.clusters[index].name;
+  const at = (...sub: (string | number)[]): DocPath => origin(input, index, sub);
+  return {
+    fail: (path, message, opts) => {
+      onFail();
+      report('error', at(...path), `cluster "${name}": ${message}`, opts?.key);
+    },
+    warn: (path, message, opts) => report('warning', at(...path), `cluster "${name}": ${message}`, opts?.key),
+    at,
+  };
+}
+
+/** `security.ca`: exactly one way to reference the `cacerts` Secret. */
+function resolveCa(ca: CaInput | undefined, fail: (sub: string[], message: string) => void): CaMaterial | undefined {
+  // Schema defaults (a store's or issuer's kind) fill in objects the file never set: count what it did set.
+  const given = { externalSecret: ca?.externalSecret?.key !== undefined, certManager: ca?.certManager?.issuer?.name !== undefined, existingSecret: ca?.existingSecret === true };
+  const set = (Object.keys(given) as (keyof typeof given)[]).filter((k) => given[k]);
+  if (!ca || (set.length === 0 && ca.existingSecret === undefined)) return undefined;
+  if (set.length !== 1) {
+    fail([], `security.ca: set exactly one of externalSecret, certManager and existingSecret: true${set.length ? ` (found ${set.join(', ')})` : ''}`);
+    return undefined;
+  }
+  if (given.externalSecret && ca.externalSecret) return { kind: 'external-secret', store: { kind: ca.externalSecret.store.kind ?? 'ClusterSecretStore', name: ca.externalSecret.store.name }, remoteKey: ca.externalSecret.key };
+  if (given.certManager && ca.certManager) return { kind: 'cert-manager', issuer: { kind: ca.certManager.issuer.kind ?? 'ClusterIssuer', name: ca.certManager.issuer.name } };
+  return { kind: 'existing-secret' };
 }
 
 /** The path in the file that supplied `sub` for cluster `index`: the cluster, else defaults, else the cluster entry. */

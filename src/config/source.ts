@@ -40,6 +40,11 @@ export interface SourceDocument {
 
 const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
 
+/** Whether text holds a PEM private key block: never acceptable in the configuration repository. */
+export function containsPrivateKey(text: string): boolean {
+  return new RegExp(PEM_PRIVATE_KEY.source).test(text);
+}
+
 const PEM_MESSAGE =
   'a PEM private key is not allowed in the fleet file: reference secret material ' +
   '(existing Secret, ExternalSecret, SealedSecret) instead';

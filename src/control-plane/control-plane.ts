@@ -18,6 +18,9 @@ import { SidecarInjectorConfig, sidecarInjectorProps } from './sidecar-injector-
 import { ValidationWebhook } from './validation-webhook';
 import { RevisionTag } from './revision-tag';
 import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
+import { CaMaterialResources } from '../fleet/ca-material';
+import { caCertificatesOf, meshNetworksOf, wiringProxyMetadata } from '../fleet/mesh-wiring';
+import { RemoteControlPlane } from '../fleet/remote-control-plane';
 
 export interface ControlPlaneProps {
   readonly cluster: ClusterConfig;
@@ -29,6 +32,14 @@ export class ControlPlane extends Construct {
     const { cluster } = props;
     const { namespace } = cluster.controlPlane;
     const { istio } = cluster;
+    if (cluster.wiring.ca) {
+      new CaMaterialResources(this, 'ca', { material: cluster.wiring.ca, namespace, cluster: cluster.name, release: istio.release });
+    }
+    // A remote of a primary-remote mesh runs no istiod: the primary's serves it.
+    if (cluster.wiring.multicluster?.role === 'remote') {
+      new RemoteControlPlane(this, 'remote', { cluster });
+      return;
+    }
 
     // Revision-independent objects follow the newest release, like CRDs: newer ones read older ones' objects.
     new MeshNamespace(this, 'namespace', { name: namespace, release: istio.release, network: cluster.network });
@@ -67,6 +78,8 @@ export class ControlPlane extends Construct {
       clusterDomain: cluster.clusterDomain,
       settings: cluster.controlPlane.istiod,
       env: istiodEnv(cluster, rev),
+      // With CA material referenced, istiod must not start before it exists and sign with a root of its own.
+      requireCaCerts: cluster.wiring.ca !== undefined,
     });
     new MeshConfig(scope, 'mesh', {
       namespace,
@@ -77,8 +90,13 @@ export class ControlPlane extends Construct {
       meshId: cluster.meshId,
       holdApplicationUntilProxyStarts: cluster.sidecar.holdApplicationUntilProxyStarts,
       interceptionMode: cluster.sidecar.interceptionMode,
-      proxyDefaults: deepMerge(gatewayProxyDefaults(cluster), meshSettingsProxyDefaults(cluster.mesh)),
-      extra: { ...meshSettingsConfig(cluster.mesh), ...(cluster.trustDomainAliases.length ? { trustDomainAliases: [...cluster.trustDomainAliases] } : {}) },
+      proxyDefaults: deepMerge(gatewayProxyDefaults(cluster), meshSettingsProxyDefaults(cluster.mesh), proxyMetadata(wiringProxyMetadata(cluster.wiring))),
+      extra: {
+        ...meshSettingsConfig(cluster.mesh),
+        ...(cluster.trustDomainAliases.length ? { trustDomainAliases: [...cluster.trustDomainAliases] } : {}),
+        ...(caCertificatesOf(cluster.wiring).length ? { caCertificates: caCertificatesOf(cluster.wiring) } : {}),
+      },
+      meshNetworks: meshNetworksOf(cluster.wiring),
     });
     new SidecarInjectorConfig(scope, 'injector', sidecarInjectorProps(cluster, rev));
     new InjectionWebhook(scope, 'injection', { namespace, revision, release, istiodService: istiod.name });
@@ -86,3 +104,5 @@ export class ControlPlane extends Construct {
     return istiod.name;
   }
 }
+
+const proxyMetadata = (metadata: Record<string, string>): Record<string, unknown> => (Object.keys(metadata).length ? { proxyMetadata: metadata } : {});

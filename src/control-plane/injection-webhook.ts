@@ -18,6 +18,16 @@ export interface InjectionWebhookProps {
   readonly revision: string;
   readonly release: IstioRelease;
   readonly istiodService: string;
+  /**
+   * Injection path; a remote cluster names itself and its network to the primary's istiod.
+   * @default /inject
+   */
+  readonly path?: string;
+  /**
+   * Webhook port of the istiod Service.
+   * @default 443
+   */
+  readonly port?: number;
 }
 
 type Requirement = k8s.LabelSelectorRequirement;
@@ -34,6 +44,10 @@ export interface InjectionWebhooksProps {
   readonly selectedBy: string;
   /** Also serve `istio-injection=enabled` and `sidecar.istio.io/inject=true` (the default revision or tag). */
   readonly servesDefault: boolean;
+  /** @default /inject */
+  readonly path?: string;
+  /** @default 443 */
+  readonly port?: number;
 }
 
 export function injectionWebhooks(props: InjectionWebhooksProps): k8s.MutatingWebhook[] {
@@ -41,7 +55,7 @@ export function injectionWebhooks(props: InjectionWebhooksProps): k8s.MutatingWe
   const webhook = (name: string, namespaceSelector: Requirement[], objectSelector: Requirement[]): k8s.MutatingWebhook => ({
     name,
     clientConfig: {
-      service: { name: props.istiodService, namespace: props.namespace, path: '/inject', port: IstiodPorts.WEBHOOK_SERVICE },
+      service: { name: props.istiodService, namespace: props.namespace, path: props.path ?? '/inject', port: props.port ?? IstiodPorts.WEBHOOK_SERVICE },
     },
     sideEffects: 'None',
     rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
@@ -82,7 +96,14 @@ export class InjectionWebhook extends Construct {
         name: revisioned('istio-sidecar-injector', revision),
         labels: { [Labels.APP]: 'sidecar-injector', ...revisionLabels(revision, props.release) },
       },
-      webhooks: injectionWebhooks({ namespace: props.namespace, istiodService: props.istiodService, selectedBy: revision, servesDefault: revision === 'default' }),
+      webhooks: injectionWebhooks({
+        namespace: props.namespace,
+        istiodService: props.istiodService,
+        selectedBy: revision,
+        servesDefault: revision === 'default',
+        ...(props.path ? { path: props.path } : {}),
+        ...(props.port ? { port: props.port } : {}),
+      }),
     });
   }
 }

@@ -6,6 +6,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { ClusterConfig } from '../config/cluster-config';
 import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
 import { meshSettingsIstiodEnv } from './mesh-settings';
+import { WIRING_ISTIOD_ENV, wiringIstiodEnv } from '../fleet/mesh-wiring';
 
 // Typed as the API's own EnvVarSource: cdk8s serialises only the fields it knows, in the
 // forms it knows, so a loosely typed valueFrom loses fields (a plain-string divisor) silently.
@@ -29,6 +30,7 @@ export const ISTIOD_MANAGED_ENV = [
   'PLATFORM',
   'ENABLE_NATIVE_SIDECARS',
   'PILOT_HTTP10',
+  ...WIRING_ISTIOD_ENV,
 ] as const;
 
 const fieldRef = (fieldPath: string): k8s.EnvVarSource => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
@@ -54,6 +56,7 @@ export function istiodEnv(cluster: ClusterConfig, revision: RevisionConfig = pri
     // istiod injects native sidecars by default on the Kubernetes versions meshc supports.
     ...(cluster.sidecar.nativeSidecars ? [] : [{ name: 'ENABLE_NATIVE_SIDECARS', value: 'false' }]),
     ...meshSettingsIstiodEnv(cluster.mesh),
+    ...wiringIstiodEnv(cluster.wiring),
   ];
   // Resolution has checked that a compatibility flag meshc also sets agrees with meshc's value.
   const compatibility = Object.keys(revision.compatibilityEnv)

@@ -25,6 +25,11 @@ export interface IstiodProps {
   readonly settings: IstiodSettings;
   /** Full environment, from `istiodEnv()`. */
   readonly env: readonly EnvVar[];
+  /**
+   * Wait for the `cacerts` Secret instead of starting with a self-signed root when it is absent.
+   * @default false
+   */
+  readonly requireCaCerts?: boolean;
 }
 
 /**
@@ -152,7 +157,7 @@ export class Istiod extends Construct {
                 },
               },
               // A plugged-in CA (cacerts) replaces istiod's self-signed root when present.
-              { name: 'cacerts', secret: { secretName: 'cacerts', optional: true } },
+              { name: 'cacerts', secret: { secretName: 'cacerts', optional: !props.requireCaCerts } },
               { name: 'istio-kubeconfig', secret: { secretName: 'istio-kubeconfig', optional: true } },
               // Certificates issued by cert-manager's istio-csr, when that integration is used.
               { name: 'istio-csr-dns-cert', secret: { secretName: 'istiod-tls', optional: true } },

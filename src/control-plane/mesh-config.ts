@@ -33,6 +33,11 @@ export interface MeshConfigProps {
   readonly proxyDefaults?: Record<string, unknown>;
   /** Further top-level MeshConfig fields other features contribute; merged over meshc's own. */
   readonly extra?: Record<string, unknown>;
+  /**
+   * The `meshNetworks` key: networks of a multicluster mesh and their gateways.
+   * @default { networks: {} }
+   */
+  readonly meshNetworks?: { readonly networks: Record<string, unknown> };
 }
 
 /** MeshConfig as istiod reads it (the `mesh` key). */
@@ -62,7 +67,7 @@ export class MeshConfig extends Construct {
       },
       data: {
         mesh: toYaml(meshConfig(props), { sortKeys: true }).trimEnd(),
-        meshNetworks: toYaml({ networks: {} }).trimEnd(),
+        meshNetworks: toYaml(props.meshNetworks ?? { networks: {} }, { sortKeys: true }).trimEnd(),
       },
     });
   }

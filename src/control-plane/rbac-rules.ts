@@ -103,3 +103,13 @@ export const READER_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
   rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
   rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
 ];
+
+/**
+ * What a primary's istiod does in a remote cluster of a primary-remote mesh beyond reading
+ * (EXTERNAL_ISTIOD), through the reader identity of the remote secret: it fills in the remote's
+ * webhook CA bundles and writes the root certificate into every namespace.
+ */
+export const EXTERNAL_ISTIOD_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
+  rule(['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], ['get', 'list', 'watch', 'update', 'patch']),
+  rule([''], ['configmaps'], ['create', 'update', 'patch']),
+];

@@ -22,6 +22,11 @@ export interface ValidationWebhookProps {
    * @default true for the `default` revision
    */
   readonly defaultValidator?: boolean;
+  /**
+   * Webhook port of the istiod Service.
+   * @default 443
+   */
+  readonly port?: number;
 }
 
 /** API groups whose objects istiod validates. */
@@ -38,7 +43,7 @@ export class ValidationWebhook extends Construct {
     };
     const webhook = (name: string, objectSelector?: k8s.LabelSelector): k8s.ValidatingWebhook => ({
       name,
-      clientConfig: { service: { name: props.istiodService, namespace: props.namespace, path: '/validate' } },
+      clientConfig: { service: { name: props.istiodService, namespace: props.namespace, path: '/validate', ...(props.port ? { port: props.port } : {}) } },
       rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: VALIDATED_GROUPS, apiVersions: ['*'], resources: ['*'] }],
       failurePolicy: 'Fail',
       sideEffects: 'None',

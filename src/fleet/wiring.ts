@@ -56,7 +56,12 @@ export interface MulticlusterWiring {
   /** This cluster's network. */
   readonly network: string;
   /** Remote clusters: the primary whose istiod they use, reached through its east-west gateway. */
-  readonly primary?: { readonly cluster: string; readonly addresses: readonly GatewayAddress[] };
+  readonly primary?: {
+    readonly cluster: string;
+    readonly addresses: readonly GatewayAddress[];
+    /** The primary's istiod Service (`istiod` or `istiod-<revision>`), which the remote mirrors. */
+    readonly istiodService: string;
+  };
   readonly eastWestGateway: EastWestGateway;
   /** Every network of the mesh, sorted by name: MeshConfig `meshNetworks`. */
   readonly networks: readonly MeshNetwork[];

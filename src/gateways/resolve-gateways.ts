@@ -23,7 +23,8 @@ import { didYouMean } from '../util/did-you-mean';
 
 export type GatewaysInput = Static<typeof GatewaysSchema>;
 
-export type GatewayRole = 'ingress' | 'egress' | 'named';
+/** `eastwest` and `federation` gateways are added by the fleet topology, not written in `gateways`. */
+export type GatewayRole = 'ingress' | 'egress' | 'named' | 'eastwest' | 'federation';
 
 export interface ServicePort {
   readonly name: string;
@@ -82,6 +83,8 @@ export interface GatewaySettings extends DeploymentTuning {
   readonly servers: readonly GatewayServer[];
   /** Which revision injects the gateway's proxy, and so which release it runs. */
   readonly injection: GatewayInjection;
+  /** Environment of the proxy container beyond what injection gives it (fleet gateways). */
+  readonly proxyEnv?: Readonly<Record<string, string>>;
 }
 
 export interface GatewayInjection {
@@ -236,6 +239,39 @@ function resolveGateway(
 }
 
 type Fail = (sub: (string | number)[], message: string) => void;
+
+/** What the fleet topology asks of a gateway it adds to a cluster. */
+export interface FleetGatewaySpec {
+  readonly role: 'eastwest' | 'federation';
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceType: 'LoadBalancer' | 'NodePort';
+  readonly ports: readonly { readonly name: string; readonly port: number }[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly externalTrafficPolicy?: 'Local' | 'Cluster';
+  readonly proxyEnv?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A gateway of the fleet topology (east-west, federation), resolved like a named gateway with
+ * the named gateways' defaults, so it gets the same tuning, budget and restricted pod.
+ */
+export function resolveFleetGateway(spec: FleetGatewaySpec, ctx: ResolveContext, istio: IstioInstall, meshWide: GatewaysConfig): GatewaySettings {
+  const raw = deepMerge<NamedGatewayInput>(DEFAULTS.named, {
+    namespace: spec.namespace,
+    // Peers connect directly: no proxy in front appends X-Forwarded-For.
+    numTrustedProxies: 0,
+    labels: { ...spec.labels },
+    service: {
+      type: spec.serviceType,
+      ports: spec.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' as const })),
+      ...(spec.externalTrafficPolicy ? { externalTrafficPolicy: spec.externalTrafficPolicy } : {}),
+    },
+  });
+  const fleet = { numTrustedProxies: meshWide.numTrustedProxies, forwardClientCertDetails: meshWide.forwardClientCertDetails };
+  const g = resolveGateway(spec.role, spec.name, raw, ['gateways'], spec.namespace, fleet, ctx, istio);
+  return spec.proxyEnv ? { ...g, proxyEnv: { ...spec.proxyEnv } } : g;
+}
 
 function resolveInjection(revision: string | undefined, istio: IstioInstall | undefined, who: string, fail: (message: string) => void): GatewayInjection {
   if (!istio) return { release: undefined as unknown as IstioRelease };

@@ -11,6 +11,7 @@ import { PeerAuthentication } from '../security/peer-authentication';
 import { Layer } from './layers';
 import { DataPlaneSync } from '../lifecycle/data-plane-sync';
 import { restarterConfig } from '../lifecycle/restarter-config';
+import { FleetResources } from '../fleet/fleet-resources';
 
 export interface ClusterChartProps {
   readonly cluster: ClusterConfig;
@@ -49,6 +50,10 @@ export class ClusterChart extends Chart {
       new PeerAuthentication(policies, `mtls-${pa.namespace}-${pa.name}`, pa);
     }
     renderPolicies(policies, cluster.policies);
+
+    if (cluster.wiring.multicluster || cluster.wiring.federation) {
+      new FleetResources(new Layer(this, 'fleet'), 'fleet', { cluster });
+    }
 
     if (cluster.dataPlaneSync.enabled) {
       new DataPlaneSync(new Layer(this, 'post-sync'), 'data-plane-sync', {

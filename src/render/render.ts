@@ -9,6 +9,7 @@ import { CRD_SYNC_OPTIONS, LAYERS, layerOf, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_A
 import { renderDelivery } from '../delivery/render-delivery';
 import { toYaml } from './yaml';
 import { restarterScript } from '../restarter/bundle';
+import { fleetMarkdown, FLEET_DOC } from '../fleet/fleet-doc';
 import { serializeVersionRecord, VERSION_RECORD_FILE, versionRecordOf } from '../lifecycle/version-record';
 
 /** Relative path → file content, in the order files are listed. */
@@ -39,6 +40,7 @@ export function renderFleet(fleet: FleetConfig, assets: RenderAssets = defaultAs
   for (const { cluster, objects } of rendered) {
     for (const [path, content] of clusterFiles(cluster, objects)) files.set(path, content);
   }
+  files.set(FLEET_DOC, fleetMarkdown(fleet));
   if (fleet.delivery) {
     for (const [path, manifest] of renderDelivery(fleet.delivery, rendered)) files.set(path, toYaml(manifest));
   }

@@ -4,6 +4,7 @@
  */
 import { parseAllDocuments, parse } from 'yaml';
 import { compare } from '../render/render';
+import { FLEET_DOC } from '../fleet/fleet-doc';
 
 /** One parsed document of a tree, with the identity it is matched by. */
 export interface TreeEntry {
@@ -49,8 +50,8 @@ export function hasChanges(diff: FleetDiff): boolean {
   return diff.bundles.some((b) => b.status !== 'unchanged');
 }
 
-/** Files that describe the output folder rather than belong to a bundle. */
-const IGNORED_FILES = new Set(['.meshc-output']);
+/** Files that describe the output folder rather than belong to a bundle (the marker, the fleet overview). */
+const IGNORED_FILES = new Set(['.meshc-output', FLEET_DOC]);
 
 /** Parses every YAML file of a tree (relative path → text) into documents keyed by identity. */
 export function parseTree(files: ReadonlyMap<string, string>): ParsedTree {

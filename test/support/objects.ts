@@ -1,5 +1,5 @@
 /** Helpers to look into rendered objects. */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClusterConfig } from '../../src/config/cluster-config';
 import { loadFleetFile } from '../../src/pipeline';
@@ -7,6 +7,13 @@ import { renderClusterObjects } from '../../src/render/render';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const EXAMPLE_FLEET = join(REPO, 'mesh.yaml');
+
+/** Copies the example fleet into `dir` with the files it names (root certificates), as a repository would hold them. */
+export function copyExampleFleet(dir: string): string {
+  cpSync(EXAMPLE_FLEET, join(dir, 'mesh.yaml'));
+  cpSync(join(REPO, 'certs'), join(dir, 'certs'), { recursive: true });
+  return join(dir, 'mesh.yaml');
+}
 
 export type Manifest = Record<string, any>;
 
