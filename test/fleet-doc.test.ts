@@ -105,11 +105,11 @@ function partners(cluster: 'east' | 'lab'): FederationWiring {
 }
 
 const WIRING: Record<string, ClusterWiring> = {
-  east: { multicluster: corp('east'), federation: partners('east'), ca: { kind: 'external-secret', store: VAULT, remoteKey: 'mesh-ca' } },
-  west: { multicluster: corp('west'), ca: { kind: 'external-secret', store: VAULT, remoteKey: 'mesh-ca' } },
-  lab: { federation: partners('lab'), ca: { kind: 'cert-manager', issuer: { kind: 'Issuer', name: 'lab-ca' } } },
-  pri: { multicluster: edge('pri'), ca: { kind: 'existing-secret' } },
-  rem: { multicluster: edge('rem'), ca: { kind: 'existing-secret' } },
+  east: { multicluster: corp('east'), federation: partners('east'), ca: { kind: 'external-secret', secretName: 'cacerts', store: VAULT, remoteKey: 'mesh-ca' } },
+  west: { multicluster: corp('west'), ca: { kind: 'external-secret', secretName: 'cacerts', store: VAULT, remoteKey: 'mesh-ca' } },
+  lab: { federation: partners('lab'), ca: { kind: 'cert-manager', secretName: 'cacerts', issuer: { kind: 'Issuer', name: 'lab-ca' } } },
+  pri: { multicluster: edge('pri'), ca: { kind: 'existing-secret', secretName: 'istio-ca' } },
+  rem: { multicluster: edge('rem'), ca: { kind: 'existing-secret', secretName: 'istio-ca' } },
 };
 
 const unwired = loadFleetText('mesh.yaml', FLEET_TEXT).fleet.clusters;
@@ -309,7 +309,7 @@ describe('FLEET.md of a fleet with meshes and a federation', () => {
       'Exported services': ['shop/cart:8080,9090'],
       'Imported services': ['from lab: invoices.billing.svc.lab.local:9090'],
       'Remote secrets': ['west: external-secret (ClusterSecretStore vault, key istio-remote-secret-west)'],
-      'CA material': ['external-secret (ClusterSecretStore vault, key mesh-ca)'],
+      'CA material': ['Secret cacerts from external-secret (ClusterSecretStore vault, key mesh-ca)'],
     });
 
     const lab = tableOf(markdown, 'lab');
@@ -324,12 +324,12 @@ describe('FLEET.md of a fleet with meshes and a federation', () => {
     expect(lab.get('Exported services')).toEqual(['billing/invoices:9090']);
     expect(lab.get('Imported services')).toEqual(['from east: cart.shop.svc.cluster.local:8080,9090']);
     expect(lab.get('Remote secrets')).toEqual(['none']);
-    expect(lab.get('CA material')).toEqual(['cert-manager (Issuer lab-ca)']);
+    expect(lab.get('CA material')).toEqual(['Secret cacerts from cert-manager (Issuer lab-ca)']);
 
     const pri = tableOf(markdown, 'pri');
     expect(pri.get('Mesh')).toEqual(['edge (primary-remote), primary']);
     expect(pri.get('Remote secrets')).toEqual(['rem: existing-secret']);
-    expect(pri.get('CA material')).toEqual(['existing-secret (cacerts)']);
+    expect(pri.get('CA material')).toEqual(['existing Secret istio-ca']);
     const rem = tableOf(markdown, 'rem');
     expect(rem.get('Mesh')).toEqual(['edge (primary-remote), remote of pri']);
     expect(rem.get('Federation')).toEqual(['none']);

@@ -158,10 +158,10 @@ describe('federation and multi-primary mesh, rendered', () => {
     expect(cert.spec).toMatchObject({ secretName: 'cacerts', isCA: true, issuerRef: { name: 'corp-root', kind: 'ClusterIssuer', group: 'cert-manager.io' } });
     expect(cert.spec.usages).toEqual(expect.arrayContaining(['cert sign']));
 
-    const existing = load(fleet({ defaults: DEFAULTS.replace(/    ca:[\s\S]*$/, '    ca:\n      existingSecret: true\n') }));
+    const existing = load(fleet({ defaults: DEFAULTS.replace(/    ca:[\s\S]*$/, '    ca:\n      existingSecret: true\n      secretName: corp-istio-ca\n') }));
     const objects = objectsOf(existing[0]);
-    expect(ids(objects).filter((id) => id.includes('cacerts'))).toEqual([]);
-    expect(find(objects, 'Deployment', 'istiod').spec.template.spec.volumes.find((v: Manifest) => v.name === 'cacerts').secret.optional).toBe(false);
+    expect(ids(objects).filter((id) => id.includes('cacerts') || id.includes('corp-istio-ca'))).toEqual([]);
+    expect(find(objects, 'Deployment', 'istiod').spec.template.spec.volumes.find((v: Manifest) => v.name === 'cacerts').secret).toEqual({ secretName: 'corp-istio-ca', optional: false });
 
     const single = load(`${HEADER}clusters:\n  - name: solo\n    kubernetesVersion: "1.33"\n    istio: { version: "1.30.3" }\n`);
     const solo = objectsOf(single[0]);

@@ -40,7 +40,7 @@ describe('a two-cluster mesh and a federation', () => {
     expect(by('west').wiring.multicluster!.remoteSecrets.map((s) => s.cluster)).toEqual(['east']);
     expect(by('east').meshId).toBe('corp');
     expect(by('lab').wiring.multicluster).toBeUndefined();
-    expect(by('east').wiring.ca).toEqual({ kind: 'external-secret', store: { kind: 'ClusterSecretStore', name: 'vault' }, remoteKey: 'istio/ca' });
+    expect(by('east').wiring.ca).toEqual({ kind: 'external-secret', secretName: 'cacerts', store: { kind: 'ClusterSecretStore', name: 'vault' }, remoteKey: 'istio/ca' });
   });
 
   it('adds an east-west gateway on the cluster\'s network, as a gateway like the others', () => {
@@ -208,6 +208,20 @@ describe('topology checks', () => {
     expect(errors(fleet({ meshes: MESHES.replace('      externalSecret: { store: { name: vault }, keyPrefix: istio/remote/ }', '      existingSecret: false') }))).toEqual([
       expect.stringMatching(/meshes\.corp\.remoteSecrets: remoteSecrets: set exactly one of externalSecret and existingSecret: true$/),
     ]);
+  });
+
+  it('keeps a primary-remote mesh to what one exposed istiod can serve, and warns about remote settings that do not apply', () => {
+    const pr = MESHES.replace('    clusters: [east, west]\n', '    model: primary-remote\n    primary: east\n    clusters: [east, west]\n');
+    const canary = CLUSTERS.replace('  - name: east\n', '  - name: east\n    istio:\n      revisions: [{ version: "1.30.3" }, { name: default, version: "1.29.6" }]\n');
+    expect(errors(fleet({ clusters: canary, meshes: pr }))).toContainEqual(expect.stringMatching(/clusters\[0\]\.istio: cluster "east" is the primary of primary-remote mesh "corp": it must run one Istio revision/));
+    const ns = CLUSTERS.replace('    network: net-west\n', '    network: net-west\n    controlPlane: { namespace: istio-remote }\n');
+    expect(errors(fleet({ clusters: ns, meshes: pr }))).toContainEqual(expect.stringMatching(/clusters\[1\]\.controlPlane\.namespace: cluster "west" is a remote of "east": its control-plane namespace "istio-remote" must be the primary's \("istio-system"\)/));
+    const names = pr.replace('east: [203.0.113.1]', 'east: [ew1.east.example, ew2.east.example]');
+    expect(errors(fleet({ meshes: names }))).toContainEqual(expect.stringMatching(/meshes\.corp\.eastWestGateway\.addresses\.east: the primary's east-west gateway is reached by remotes as istiod: give IP addresses or a single DNS name/));
+    const settings = CLUSTERS.replace('    network: net-west\n', '    network: net-west\n    mesh: { outboundTrafficPolicy: REGISTRY_ONLY }\n');
+    const warnings = loadFleetText('fleet.yaml', fleet({ clusters: settings, meshes: pr }), { readFile }).warnings.map(formatDiagnostic);
+    expect(warnings).toContainEqual(expect.stringMatching(/^fleet\.yaml:\d+:\d+: warning: clusters\[1\]\.mesh: cluster "west" is a remote of "east": its `mesh` settings differ from the primary's and do not apply/));
+    expect(warnings.filter((w) => w.includes('is a remote of'))).toHaveLength(1);
   });
 
   it('refuses a mesh id that differs from the mesh', () => {

@@ -23,6 +23,7 @@ import type { ResolveContext } from './resolve-context';
 import type { CaInput } from './topology-schema';
 import type { CaMaterial } from '../fleet/wiring';
 import { resolveWiring } from '../fleet/resolve-wiring';
+import { CA_SECRET } from '../fleet/names';
 import type { SourceDocument } from './source';
 import { resolveDelivery, resolveDestination } from '../delivery/resolve-delivery';
 
@@ -224,14 +225,15 @@ function resolveCa(ca: CaInput | undefined, fail: (sub: string[], message: strin
   // Schema defaults (a store's or issuer's kind) fill in objects the file never set: count what it did set.
   const given = { externalSecret: ca?.externalSecret?.key !== undefined, certManager: ca?.certManager?.issuer?.name !== undefined, existingSecret: ca?.existingSecret === true };
   const set = (Object.keys(given) as (keyof typeof given)[]).filter((k) => given[k]);
-  if (!ca || (set.length === 0 && ca.existingSecret === undefined)) return undefined;
+  if (!ca || (set.length === 0 && ca.existingSecret === undefined && ca.secretName === undefined)) return undefined;
   if (set.length !== 1) {
     fail([], `security.ca: set exactly one of externalSecret, certManager and existingSecret: true${set.length ? ` (found ${set.join(', ')})` : ''}`);
     return undefined;
   }
-  if (given.externalSecret && ca.externalSecret) return { kind: 'external-secret', store: { kind: ca.externalSecret.store.kind ?? 'ClusterSecretStore', name: ca.externalSecret.store.name }, remoteKey: ca.externalSecret.key };
-  if (given.certManager && ca.certManager) return { kind: 'cert-manager', issuer: { kind: ca.certManager.issuer.kind ?? 'ClusterIssuer', name: ca.certManager.issuer.name } };
-  return { kind: 'existing-secret' };
+  const secretName = ca.secretName ?? CA_SECRET;
+  if (given.externalSecret && ca.externalSecret) return { kind: 'external-secret', secretName, store: { kind: ca.externalSecret.store.kind ?? 'ClusterSecretStore', name: ca.externalSecret.store.name }, remoteKey: ca.externalSecret.key };
+  if (given.certManager && ca.certManager) return { kind: 'cert-manager', secretName, issuer: { kind: ca.certManager.issuer.kind ?? 'ClusterIssuer', name: ca.certManager.issuer.name } };
+  return { kind: 'existing-secret', secretName };
 }
 
 /** The path in the file that supplied `sub` for cluster `index`: the cluster, else defaults, else the cluster entry. */

@@ -44,7 +44,8 @@ export const CaSchema = obj(
       },
       { description: 'Have cert-manager issue `cacerts` as an intermediate CA.', required: ['issuer'] },
     ),
-    existingSecret: bool({ description: '`cacerts` is created by other means (sealed secret, manual); meshc renders nothing for it.' }),
+    existingSecret: bool({ description: 'The Secret is created by other means (sealed secret, manual); meshc renders nothing for it.' }),
+    secretName: str({ description: 'Name of the Secret in the control-plane namespace that istiod mounts as its CA; the ExternalSecret or Certificate writes it. Unset: `cacerts`, upstream\'s name.', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a Kubernetes object name' }),
   },
   {
     description: 'The CA istiod signs workload certificates with: the `cacerts` Secret in the control-plane namespace, referenced, never written. Exactly one of the three. Unset: istiod\'s self-signed root (a single cluster only).',

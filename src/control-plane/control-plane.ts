@@ -79,7 +79,7 @@ export class ControlPlane extends Construct {
       settings: cluster.controlPlane.istiod,
       env: istiodEnv(cluster, rev),
       // With CA material referenced, istiod must not start before it exists and sign with a root of its own.
-      requireCaCerts: cluster.wiring.ca !== undefined,
+      ...(cluster.wiring.ca ? { caSecret: cluster.wiring.ca.secretName } : {}),
     });
     new MeshConfig(scope, 'mesh', {
       namespace,

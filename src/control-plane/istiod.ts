@@ -11,6 +11,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import type { EnvVar } from './istiod-env';
 import { managedLabels, revisioned } from './metadata';
 import { IstiodPorts } from './ports';
+import { CA_SECRET } from '../fleet/names';
 
 export interface IstiodProps {
   readonly namespace: string;
@@ -26,10 +27,11 @@ export interface IstiodProps {
   /** Full environment, from `istiodEnv()`. */
   readonly env: readonly EnvVar[];
   /**
-   * Wait for the `cacerts` Secret instead of starting with a self-signed root when it is absent.
-   * @default false
+   * The Secret holding the CA istiod signs with; istiod then waits for it instead of starting
+   * with a self-signed root when it is absent.
+   * @default `cacerts`, optional: istiod uses it when present, its own root otherwise
    */
-  readonly requireCaCerts?: boolean;
+  readonly caSecret?: string;
 }
 
 /**
@@ -157,7 +159,7 @@ export class Istiod extends Construct {
                 },
               },
               // A plugged-in CA (cacerts) replaces istiod's self-signed root when present.
-              { name: 'cacerts', secret: { secretName: 'cacerts', optional: !props.requireCaCerts } },
+              { name: 'cacerts', secret: { secretName: props.caSecret ?? CA_SECRET, optional: props.caSecret === undefined } },
               { name: 'istio-kubeconfig', secret: { secretName: 'istio-kubeconfig', optional: true } },
               // Certificates issued by cert-manager's istio-csr, when that integration is used.
               { name: 'istio-csr-dns-cert', secret: { secretName: 'istiod-tls', optional: true } },

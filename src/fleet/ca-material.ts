@@ -9,7 +9,6 @@ import type { IstioRelease } from '../catalog/versions';
 import { managedLabels } from '../control-plane/metadata';
 import { CERTIFICATE_API } from '../gateways/gateway-resources';
 import { ExternalSecret } from './external-secret';
-import { CA_SECRET } from './names';
 import type { CaMaterial } from './wiring';
 
 export interface CaMaterialResourcesProps {
@@ -32,15 +31,15 @@ export class CaMaterialResources extends Construct {
     const labels = managedLabels('istio-ca', props.release);
     if (m.kind === 'external-secret') {
       // The store key holds ca-cert.pem, ca-key.pem, root-cert.pem and cert-chain.pem as properties.
-      new ExternalSecret(this, 'cacerts', { name: CA_SECRET, namespace, labels, store: m.store, extract: m.remoteKey });
+      new ExternalSecret(this, 'cacerts', { name: m.secretName, namespace, labels, store: m.store, extract: m.remoteKey });
     } else if (m.kind === 'cert-manager') {
       // istiod reads a kubernetes.io/tls secret (tls.crt, tls.key, ca.crt) in cacerts as well.
       new ApiObject(this, 'cacerts', {
         apiVersion: CERTIFICATE_API.apiVersion,
         kind: CERTIFICATE_API.kind,
-        metadata: { name: CA_SECRET, namespace, labels },
+        metadata: { name: m.secretName, namespace, labels },
         spec: {
-          secretName: CA_SECRET,
+          secretName: m.secretName,
           isCA: true,
           commonName: `${props.cluster} istio intermediate CA`,
           subject: { organizations: ['meshc'] },
@@ -52,6 +51,6 @@ export class CaMaterialResources extends Construct {
         },
       });
     }
-    // existing-secret: someone else creates cacerts; istiod waits for it (see Istiod's cacerts volume).
+    // existing-secret: someone else creates the Secret; istiod waits for it (see Istiod's cacerts volume).
   }
 }

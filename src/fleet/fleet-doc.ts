@@ -190,11 +190,11 @@ function secretSource(s: SecretSource): string {
 function caMaterial(ca: CaMaterial): string {
   switch (ca.kind) {
     case 'external-secret':
-      return `external-secret (${ca.store.kind} ${ca.store.name}, key ${ca.remoteKey})`;
+      return `Secret ${ca.secretName} from external-secret (${ca.store.kind} ${ca.store.name}, key ${ca.remoteKey})`;
     case 'cert-manager':
-      return `cert-manager (${ca.issuer.kind} ${ca.issuer.name})`;
+      return `Secret ${ca.secretName} from cert-manager (${ca.issuer.kind} ${ca.issuer.name})`;
     case 'existing-secret':
-      return 'existing-secret (cacerts)';
+      return `existing Secret ${ca.secretName}`;
   }
 }
 

@@ -169,6 +169,15 @@ function resolveMesh(
     const version = (c: ClusterConfig) => c.istio.revisions.map((r) => `${r.name}@${r.release.version}`).join(', ');
     // The east-west gateway exposes one istiod to the remotes; a canary would need a second route and webhook set.
     if (primary.istio.revisions.length !== 1) bad(ctx.clusterPath(primary.name, ['istio']), `cluster "${primary.name}" is the primary of primary-remote mesh "${meshName}": it must run one Istio revision (found ${version(primary)}); canary upgrades of a primary-remote mesh are not supported`);
+    // A remote's proxies are injected and configured by the primary's istiod, with the primary's settings.
+    for (const c of members) {
+      if (c === primary) continue;
+      for (const [key, mine, theirs] of [['mesh', c.mesh, primary.mesh], ['sidecar', c.sidecar, primary.sidecar]] as const) {
+        if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+          warn(ctx.clusterPath(c.name, [key]), `cluster "${c.name}" is a remote of "${primary.name}": its \`${key}\` settings differ from the primary's and do not apply; the primary's istiod injects and configures its proxies`);
+        }
+      }
+    }
     for (const c of members) {
       if (c !== primary && c.controlPlane.namespace !== primary.controlPlane.namespace) {
         bad(ctx.clusterPath(c.name, ['controlPlane', 'namespace']), `cluster "${c.name}" is a remote of "${primary.name}": its control-plane namespace "${c.controlPlane.namespace}" must be the primary's ("${primary.controlPlane.namespace}"), which proxies dial istiod in`);

@@ -119,11 +119,12 @@ export interface FederationWiring {
   readonly trustedRoots: readonly TrustedRoot[];
 }
 
-/** The CA material istiod signs with (the `cacerts` Secret), referenced only. */
-export type CaMaterial =
+/** The CA material istiod signs with, referenced only: where its Secret comes from, and its name. */
+export type CaMaterial = { readonly secretName: string } & (
   | { readonly kind: 'external-secret'; readonly store: { readonly kind: 'SecretStore' | 'ClusterSecretStore'; readonly name: string }; readonly remoteKey: string }
   | { readonly kind: 'cert-manager'; readonly issuer: { readonly kind: 'Issuer' | 'ClusterIssuer'; readonly name: string } }
-  | { readonly kind: 'existing-secret' };
+  | { readonly kind: 'existing-secret' }
+);
 
 export interface ClusterWiring {
   readonly multicluster?: MulticlusterWiring;
