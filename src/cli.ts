@@ -6,13 +6,15 @@ import { dirname } from 'node:path';
 import { formatDiagnostic, InputError } from './config/diagnostic';
 import { fleetJsonSchema } from './config/fleet-schema';
 import { fleetReferenceMarkdown } from './config/reference-doc';
-import { OutputError, diffTree, isEmptyDiff, writeTree, type TreeDiff } from './output/tree-writer';
+import { OutputError, diffTree, isEmptyDiff, outputPaths, writeTree, type TreeDiff } from './output/tree-writer';
 import { loadFleetFile, type LoadedFleet } from './pipeline';
 import { renderFleet } from './render/render';
 import { authzCommand } from './authz/authz-command';
 import { diffCommand } from './review/diff-command';
 import { vendorCommand } from './delivery/vendor-command';
-import { readBaseline } from './lifecycle/baseline';
+import { readBaseline, type Baseline } from './lifecycle/baseline';
+import { recordRender } from './output/render-cache';
+import { renderKey, reportIfUpToDate, upToDate } from './synth-shortcut';
 import { BaseError } from './review/git-tree';
 import { RecordError } from './lifecycle/version-record';
 import { restartCommandLine } from './lifecycle/restart-cli';
@@ -52,16 +54,19 @@ const COMMANDS: Record<string, Command> = {
     usage: 'meshc synth [--config FILE] [--out DIR] [--base REF]',
     options: { ...CONFIG_OPT, ...OUT_OPT, ...BASE_OPT },
     run(opts, io) {
-      const loaded = load(opts, io, { guard: true });
-      if (!loaded) return EXIT_INVALID;
       const out = opts.out ?? 'dist';
-      const diff = writeTree(out, renderFleet(loaded.fleet));
+      const baseline = readBaselineOrReport(opts, io);
+      if (!baseline) return EXIT_INVALID;
+      if (reportIfUpToDate(opts, baseline, io)) return EXIT_OK;
+      const loaded = load(opts, io, { baseline });
+      if (!loaded) return EXIT_INVALID;
+      const tree = renderFleet(loaded.fleet);
+      const diff = writeTree(out, tree);
       const clusters = loaded.fleet.clusters.length;
-      io.out(
-        isEmptyDiff(diff)
-          ? `${out}: up to date (${clusters} cluster${clusters === 1 ? '' : 's'})`
-          : `${out}: ${clusters} cluster${clusters === 1 ? '' : 's'} rendered; ${summarize(diff)}`,
-      );
+      // Outside Git the next run's baseline is the records just written: key the record to that.
+      const next = opts.base === undefined ? readBaselineOrReport(opts, io) : baseline;
+      if (next) recordRender(out, renderKey(opts, next), outputPaths(tree), loaded.inputs, clusters, loaded.warnings.map(formatDiagnostic));
+      io.out(isEmptyDiff(diff) ? upToDate(out, clusters) : `${out}: ${clusters} cluster${clusters === 1 ? '' : 's'} rendered; ${summarize(diff)}`);
       return EXIT_OK;
     },
   },
@@ -128,9 +133,20 @@ function summarize(diff: TreeDiff): string {
 }
 
 /** With `guard`, version changes are checked against the last committed render of `--out`. */
-function load(opts: Record<string, string>, io: Io, { guard = false } = {}): LoadedFleet | undefined {
+/** The upgrade guard's baseline, or undefined after reporting why it cannot be read. */
+function readBaselineOrReport(opts: Record<string, string>, io: Io): Baseline | undefined {
   try {
-    const baseline = guard ? readBaseline(opts.out ?? 'dist', opts.base) : undefined;
+    return readBaseline(opts.out ?? 'dist', opts.base);
+  } catch (err) {
+    if (!(err instanceof RecordError)) throw err;
+    io.err(`${err.message}; nothing was written`);
+    return undefined;
+  }
+}
+
+function load(opts: Record<string, string>, io: Io, { guard = false, baseline: given }: { guard?: boolean; baseline?: Baseline } = {}): LoadedFleet | undefined {
+  try {
+    const baseline = given ?? (guard ? readBaseline(opts.out ?? 'dist', opts.base) : undefined);
     const loaded = loadFleetFile(opts.config ?? 'mesh.yaml', baseline ? { previous: baseline.records, baseline: baseline.description } : {});
     for (const w of loaded.warnings) io.err(formatDiagnostic(w));
     return loaded;

@@ -15,6 +15,8 @@ export interface LoadedFleet {
   readonly fleet: FleetConfig;
   /** Problems that do not stop the render, tied to a place in the file. */
   readonly warnings: readonly Diagnostic[];
+  /** Every file the render depends on besides meshc: the fleet file and the files it names. */
+  readonly inputs: readonly string[];
 }
 
 export interface LoadOptions extends ResolveOptions {
@@ -28,14 +30,21 @@ export function loadFleetText(file: string, text: string, { vendoredCrds = true,
   const schemaErrors = checkAgainstSchema(doc, fleetJsonSchema());
   if (schemaErrors.length > 0) throw new InputError(schemaErrors);
   // Files the fleet file names (root certificates) are read here, relative to it, as text.
-  const readFile = resolveOptions.readFile ?? ((path: string) => readFileSync(resolvePath(dirname(file), path), 'utf8'));
+  const inputs = [file];
+  const readFile =
+    resolveOptions.readFile ??
+    ((path: string) => {
+      const full = resolvePath(dirname(file), path);
+      inputs.push(full);
+      return readFileSync(full, 'utf8');
+    });
   const resolved = resolveFleet(doc, doc.data as FleetFile, { ...resolveOptions, readFile });
   if (resolved.diagnostics.some((d) => d.severity === 'error')) throw new InputError(resolved.diagnostics);
   // Vendored files are read here, once, so that constructs stay pure and a render never reads disk.
-  if (!vendoredCrds) return { fleet: resolved.fleet, warnings: resolved.diagnostics };
-  const { fleet, diagnostics } = attachVendoredCrds(doc, resolved.fleet);
+  if (!vendoredCrds) return { fleet: resolved.fleet, warnings: resolved.diagnostics, inputs };
+  const { fleet, diagnostics, files } = attachVendoredCrds(doc, resolved.fleet);
   if (diagnostics.length > 0) throw new InputError([...resolved.diagnostics, ...diagnostics]);
-  return { fleet, warnings: resolved.diagnostics };
+  return { fleet, warnings: resolved.diagnostics, inputs: [...inputs, ...files] };
 }
 
 /** Reads and loads a fleet file; an unreadable file is an input error too. */

@@ -20,8 +20,8 @@ const tree = (entries: Record<string, string>) => new Map(Object.entries(entries
 describe('writeTree', () => {
   it('creates the folder with the files and the meshc marker', () => {
     const diff = writeTree(out, tree({ 'a/x.yaml': 'x: 1\n', 'b.yaml': 'b: 2\n' }));
-    expect(diff.added).toEqual([OUTPUT_MARKER, 'a/x.yaml', 'b.yaml']);
-    expect([...readTree(out).keys()]).toEqual([OUTPUT_MARKER, 'a/x.yaml', 'b.yaml']);
+    expect(diff.added).toEqual(['.gitignore', OUTPUT_MARKER, 'a/x.yaml', 'b.yaml']);
+    expect([...readTree(out).keys()]).toEqual(['.gitignore', OUTPUT_MARKER, 'a/x.yaml', 'b.yaml']);
     expect(readTree(out).get('a/x.yaml')).toBe('x: 1\n');
   });
 
@@ -30,7 +30,22 @@ describe('writeTree', () => {
     const diff = writeTree(out, tree({ 'kept.yaml': 'k2\n' }));
     expect(diff).toEqual({ added: [], changed: ['kept.yaml'], removed: ['gone/x.yaml'] });
     expect(existsSync(join(out, 'gone'))).toBe(false);
-    expect([...readTree(out).keys()]).toEqual([OUTPUT_MARKER, 'kept.yaml']);
+    expect([...readTree(out).keys()]).toEqual(['.gitignore', OUTPUT_MARKER, 'kept.yaml']);
+  });
+
+  it('writes only the files that changed: the others keep their inode and modification time', () => {
+    writeTree(out, tree({ 'one/a.yaml': 'a\n', 'two/b.yaml': 'b\n', 'two/c.yaml': 'c\n' }));
+    const stat = (p: string) => statSync(join(out, p), { bigint: true });
+    const before = { a: stat('one/a.yaml'), b: stat('two/b.yaml'), c: stat('two/c.yaml') };
+    writeTree(out, tree({ 'one/a.yaml': 'a2\n', 'two/b.yaml': 'b\n', 'two/c.yaml': 'c\n' }));
+    expect(stat('two/b.yaml').ino).toBe(before.b.ino);
+    expect(stat('two/b.yaml').mtimeNs).toBe(before.b.mtimeNs);
+    expect(stat('two/c.yaml').ino).toBe(before.c.ino);
+    expect(stat('one/a.yaml').ino).not.toBe(before.a.ino);
+    expect(readTree(out).get('one/a.yaml')).toBe('a2\n');
+    // The swap leaves one name per file: nothing of the previous folder survives beside it.
+    expect(readdirSync(root)).toEqual(['dist']);
+    expect(Number(stat('two/b.yaml').nlink)).toBe(1);
   });
 
   it('writes nothing when the folder already holds the tree', () => {

@@ -51,17 +51,20 @@ export function parseCrds(text: string): CrdManifest[] {
 }
 
 /** The fleet with each cluster's vendored CRDs attached, or the problems that prevent it. */
-export function attachVendoredCrds(doc: SourceDocument, fleet: FleetConfig): { fleet: FleetConfig; diagnostics: Diagnostic[] } {
+export function attachVendoredCrds(doc: SourceDocument, fleet: FleetConfig): { fleet: FleetConfig; diagnostics: Diagnostic[]; files: string[] } {
   const delivery = fleet.delivery;
-  if (!delivery || delivery.crds.mode !== 'vendored') return { fleet, diagnostics: [] };
+  if (!delivery || delivery.crds.mode !== 'vendored') return { fleet, diagnostics: [], files: [] };
   const root = vendorRoot(doc.file, delivery.crds.vendorDir);
   const pos = doc.positionOf(hasVendorDir(doc.data) ? ['delivery', 'crds', 'vendorDir'] : ['delivery', 'crds']);
   const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
   const byVersion = new Map<string, CrdManifest[]>();
   for (const cluster of fleet.clusters) {
     const release = cluster.istio.release;
     if (byVersion.has(release.version)) continue;
-    const checked = checkVendored(vendoredFile(root, release.version), release);
+    const file = vendoredFile(root, release.version);
+    files.push(file);
+    const checked = checkVendored(file, release);
     if ('problem' in checked) {
       diagnostics.push({ severity: 'error', file: doc.file, line: pos.line, column: pos.column, path: 'delivery.crds.vendorDir', message: checked.problem });
       byVersion.set(release.version, []);
@@ -72,6 +75,7 @@ export function attachVendoredCrds(doc: SourceDocument, fleet: FleetConfig): { f
   return {
     fleet: { ...fleet, clusters: fleet.clusters.map((c) => ({ ...c, crds: byVersion.get(c.istio.release.version)! })) },
     diagnostics,
+    files,
   };
 }
 

@@ -5,6 +5,7 @@
 import { parseAllDocuments, parse } from 'yaml';
 import { compare } from '../render/render';
 import { FLEET_DOC } from '../fleet/fleet-doc';
+import { CACHE_FILE, OUTPUT_GITIGNORE } from '../output/render-cache';
 
 /** One parsed document of a tree, with the identity it is matched by. */
 export interface TreeEntry {
@@ -51,7 +52,7 @@ export function hasChanges(diff: FleetDiff): boolean {
 }
 
 /** Files that describe the output folder rather than belong to a bundle (the marker, the fleet overview). */
-const IGNORED_FILES = new Set(['.meshc-output', FLEET_DOC]);
+const IGNORED_FILES = new Set(['.meshc-output', FLEET_DOC, OUTPUT_GITIGNORE.path, CACHE_FILE]);
 
 /** Parses every YAML file of a tree (relative path → text) into documents keyed by identity. */
 export function parseTree(files: ReadonlyMap<string, string>): ParsedTree {

@@ -1,0 +1,165 @@
+/**
+ * Lets `meshc synth` skip a render that cannot change anything. A render is a function of the
+ * fleet file, the files it names, the upgrade guard's baseline and meshc itself; after a
+ * successful synth, a record of all of these (as digests) and of every output file (size,
+ * modification time, inode) is kept in the output folder, ignored by Git. The next synth
+ * recomputes the digests and stats the files: when all match, the output is already the render,
+ * and meshc says so and repeats the warnings of that render, without rendering.
+ *
+ * Anything unexpected (no record, another meshc, a touched or extra file, an unreadable input)
+ * means a full render: the record can make a run faster, never different.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+/** The record, at the root of the output folder. */
+export const CACHE_FILE = '.meshc-cache.json';
+/** Keeps the record out of Git; part of every rendered tree. */
+export const OUTPUT_GITIGNORE = { path: '.gitignore', text: `${CACHE_FILE}\n` } as const;
+
+const FORMAT = 1;
+
+interface CacheRecord {
+  readonly format: number;
+  readonly key: string;
+  /** Input files (absolute) → sha256 of their content. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Output files (relative, `/`) → `size:mtimeNs:ino`. */
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly clusters: number;
+  readonly warnings: readonly string[];
+}
+
+export interface CacheKeyParts {
+  readonly config: string;
+  readonly out: string;
+  /** What the upgrade guard compares with, as read (description and record texts). */
+  readonly baseline: string;
+  readonly base?: string;
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+let identity: string | undefined;
+/** meshc's own code and the packages that shape its output: another build means another render. */
+function meshcIdentity(): string {
+  if (identity !== undefined) return identity;
+  const hash = createHash('sha256');
+  // This module sits in <root>/src/output (sources) or <root>/build/src/output (compiled).
+  const srcRoot = resolve(__dirname, '..');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(js|ts|json)$/.test(entry.name)) hash.update(relative(srcRoot, full)).update('\0').update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(srcRoot);
+  // The generated CRD classes beside it (imports/) shape objects too.
+  const imports = resolve(srcRoot, '..', 'imports');
+  if (existsSync(imports)) walk(imports);
+  const restarter = resolve(srcRoot, '..', 'build', 'restarter', 'restarter.js');
+  const restarterBuilt = resolve(srcRoot, '..', 'restarter', 'restarter.js');
+  for (const f of [restarter, restarterBuilt]) if (existsSync(f)) hash.update(readFileSync(f));
+  for (const pkg of ['yaml', 'cdk8s', 'cdk8s-plus-28', 'constructs']) {
+    try {
+      hash.update(`${pkg}@${(JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version}`);
+    } catch {
+      hash.update(`${pkg}@?`);
+    }
+  }
+  return (identity = hash.digest('hex'));
+}
+
+export function cacheKey(parts: CacheKeyParts): string {
+  return sha256(
+    JSON.stringify({
+      format: FORMAT,
+      meshc: meshcIdentity(),
+      // As given too: messages replayed from the record name the file as the command line did.
+      config: [parts.config, resolve(parts.config)],
+      out: [parts.out, resolve(parts.out)],
+      base: parts.base ?? null,
+      baseline: sha256(parts.baseline),
+    }),
+  );
+}
+
+/** Size, modification time and inode: any rewrite, replacement or edit changes one of them. */
+function fingerprint(file: string): string | undefined {
+  try {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every file under `out` (relative, `/`) with its fingerprint, the record itself left out. */
+function outputFingerprints(out: string): Map<string, string | undefined> {
+  const files = new Map<string, string | undefined>();
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = dir + sep + entry.name;
+      if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
+      else if (!(prefix === '' && entry.name === CACHE_FILE)) files.set(prefix + entry.name, fingerprint(full));
+    }
+  };
+  walk(out, '');
+  return files;
+}
+
+/**
+ * The record of the last synth into `out` when it still describes the output exactly and was
+ * made from the same inputs; undefined otherwise.
+ */
+export function freshRender(out: string, key: string): { clusters: number; warnings: readonly string[] } | undefined {
+  let record: CacheRecord;
+  try {
+    record = JSON.parse(readFileSync(join(out, CACHE_FILE), 'utf8')) as CacheRecord;
+  } catch {
+    return undefined;
+  }
+  if (record.format !== FORMAT || record.key !== key) return undefined;
+  for (const [file, digest] of Object.entries(record.inputs)) {
+    try {
+      if (sha256(readFileSync(file)) !== digest) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  let files: Map<string, string | undefined>;
+  try {
+    files = outputFingerprints(out);
+  } catch {
+    return undefined;
+  }
+  if (files.size !== Object.keys(record.outputs).length) return undefined;
+  for (const [f, fp] of files) {
+    if (fp === undefined || record.outputs[f] !== fp) return undefined;
+  }
+  return { clusters: record.clusters, warnings: record.warnings };
+}
+
+/**
+ * Records a successful synth of `files` (relative paths: exactly what the output folder now holds)
+ * into `out`. Failing to record only costs the next run its shortcut.
+ */
+export function recordRender(out: string, key: string, files: Iterable<string>, inputs: readonly string[], clusters: number, warnings: readonly string[]): void {
+  try {
+    const inputDigests: Record<string, string> = {};
+    for (const file of [...new Set(inputs.map((f) => resolve(f)))].sort()) inputDigests[file] = sha256(readFileSync(file));
+    const outputs: Record<string, string> = {};
+    for (const f of [...files].sort()) {
+      const fp = fingerprint(join(out, ...f.split('/')));
+      if (fp === undefined) return;
+      outputs[f] = fp;
+    }
+    const record: CacheRecord = { format: FORMAT, key, inputs: inputDigests, outputs, clusters, warnings: [...warnings] };
+    if (!existsSync(dirname(join(out, CACHE_FILE)))) return;
+    writeFileSync(join(out, CACHE_FILE), JSON.stringify(record));
+  } catch {
+    // The record is an optimisation; the render itself succeeded.
+  }
+}
