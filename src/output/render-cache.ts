@@ -18,15 +18,15 @@ export const CACHE_FILE = '.meshc-cache.json';
 /** Keeps the record out of Git; part of every rendered tree. */
 export const OUTPUT_GITIGNORE = { path: '.gitignore', text: `${CACHE_FILE}\n` } as const;
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface CacheRecord {
   readonly format: number;
   readonly key: string;
   /** Input files (absolute) → sha256 of their content. */
   readonly inputs: Readonly<Record<string, string>>;
-  /** Output files (relative, `/`) → `size:mtimeNs:ino`. */
-  readonly outputs: Readonly<Record<string, string>>;
+  /** Digest of every output file's relative path and `size:mtime:inode`, in path order. */
+  readonly outputs: string;
   readonly clusters: number;
   readonly warnings: readonly string[];
 }
@@ -96,18 +96,28 @@ function fingerprint(file: string): string | undefined {
   }
 }
 
-/** Every file under `out` (relative, `/`) with its fingerprint, the record itself left out. */
-function outputFingerprints(out: string): Map<string, string | undefined> {
-  const files = new Map<string, string | undefined>();
+/** Every file under `out` (relative, `/`), the record itself left out. */
+function outputFiles(out: string): string[] {
+  const files: string[] = [];
   const walk = (dir: string, prefix: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = dir + sep + entry.name;
-      if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
-      else if (!(prefix === '' && entry.name === CACHE_FILE)) files.set(prefix + entry.name, fingerprint(full));
+      if (entry.isDirectory()) walk(dir + sep + entry.name, `${prefix}${entry.name}/`);
+      else if (!(prefix === '' && entry.name === CACHE_FILE)) files.push(prefix + entry.name);
     }
   };
   walk(out, '');
   return files;
+}
+
+/** One digest over the files' paths and fingerprints; undefined when one cannot be read. */
+function outputsDigest(out: string, files: Iterable<string>): string | undefined {
+  const hash = createHash('sha256');
+  for (const f of [...files].sort()) {
+    const fp = fingerprint(out + sep + f.split('/').join(sep));
+    if (fp === undefined) return undefined;
+    hash.update(f).update('\0').update(fp).update('\n');
+  }
+  return hash.digest('hex');
 }
 
 /**
@@ -129,16 +139,13 @@ export function freshRender(out: string, key: string): { clusters: number; warni
       return undefined;
     }
   }
-  let files: Map<string, string | undefined>;
+  let digest: string | undefined;
   try {
-    files = outputFingerprints(out);
+    digest = outputsDigest(out, outputFiles(out));
   } catch {
     return undefined;
   }
-  if (files.size !== Object.keys(record.outputs).length) return undefined;
-  for (const [f, fp] of files) {
-    if (fp === undefined || record.outputs[f] !== fp) return undefined;
-  }
+  if (digest === undefined || digest !== record.outputs) return undefined;
   return { clusters: record.clusters, warnings: record.warnings };
 }
 
@@ -150,12 +157,8 @@ export function recordRender(out: string, key: string, files: Iterable<string>, 
   try {
     const inputDigests: Record<string, string> = {};
     for (const file of [...new Set(inputs.map((f) => resolve(f)))].sort()) inputDigests[file] = sha256(readFileSync(file));
-    const outputs: Record<string, string> = {};
-    for (const f of [...files].sort()) {
-      const fp = fingerprint(join(out, ...f.split('/')));
-      if (fp === undefined) return;
-      outputs[f] = fp;
-    }
+    const outputs = outputsDigest(out, files);
+    if (outputs === undefined) return;
     const record: CacheRecord = { format: FORMAT, key, inputs: inputDigests, outputs, clusters, warnings: [...warnings] };
     if (!existsSync(dirname(join(out, CACHE_FILE)))) return;
     writeFileSync(join(out, CACHE_FILE), JSON.stringify(record));
