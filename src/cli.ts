@@ -58,7 +58,7 @@ const COMMANDS: Record<string, Command> = {
       const baseline = readBaselineOrReport(opts, io);
       if (!baseline) return EXIT_INVALID;
       if (reportIfUpToDate(opts, baseline, io)) return EXIT_OK;
-      const loaded = load(opts, io, { baseline });
+      const loaded = load(opts, io, baseline);
       if (!loaded) return EXIT_INVALID;
       const tree = renderFleet(loaded.fleet);
       const diff = writeTree(out, tree);
@@ -87,7 +87,9 @@ const COMMANDS: Record<string, Command> = {
     usage: 'meshc check [--config FILE] [--out DIR] [--base REF]',
     options: { ...CONFIG_OPT, ...OUT_OPT, ...BASE_OPT },
     run(opts, io) {
-      const loaded = load(opts, io, { guard: true });
+      const baseline = readBaselineOrReport(opts, io);
+      if (!baseline) return EXIT_INVALID;
+      const loaded = load(opts, io, baseline);
       if (!loaded) return EXIT_INVALID;
       const out = opts.out ?? 'dist';
       const diff = diffTree(out, renderFleet(loaded.fleet));
@@ -132,7 +134,6 @@ function summarize(diff: TreeDiff): string {
   return `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
 }
 
-/** With `guard`, version changes are checked against the last committed render of `--out`. */
 /** The upgrade guard's baseline, or undefined after reporting why it cannot be read. */
 function readBaselineOrReport(opts: Record<string, string>, io: Io): Baseline | undefined {
   try {
@@ -144,17 +145,13 @@ function readBaselineOrReport(opts: Record<string, string>, io: Io): Baseline | 
   }
 }
 
-function load(opts: Record<string, string>, io: Io, { guard = false, baseline: given }: { guard?: boolean; baseline?: Baseline } = {}): LoadedFleet | undefined {
+/** Loads the fleet file, guarded by `baseline` when given; undefined after reporting why it cannot. */
+function load(opts: Record<string, string>, io: Io, baseline?: Baseline): LoadedFleet | undefined {
   try {
-    const baseline = given ?? (guard ? readBaseline(opts.out ?? 'dist', opts.base) : undefined);
     const loaded = loadFleetFile(opts.config ?? 'mesh.yaml', baseline ? { previous: baseline.records, baseline: baseline.description } : {});
     for (const w of loaded.warnings) io.err(formatDiagnostic(w));
     return loaded;
   } catch (err) {
-    if (err instanceof RecordError) {
-      io.err(`${err.message}; nothing was written`);
-      return undefined;
-    }
     if (!(err instanceof InputError)) throw err;
     for (const d of err.diagnostics) io.err(formatDiagnostic(d));
     const errors = err.diagnostics.filter((d) => d.severity === 'error').length;

@@ -35,6 +35,10 @@ export const Labels = {
   SERVICE_NAME: 'kubernetes.io/service-name',
   /** Who maintains an EndpointSlice; anything but the endpoint controller keeps it from being overwritten. */
   ENDPOINT_SLICE_MANAGED_BY: 'endpointslice.kubernetes.io/managed-by',
+  /** On the ServiceEntry and DestinationRule of an imported service: where the service comes from. */
+  FEDERATION_CLUSTER: 'federation.meshc.dev/cluster',
+  FEDERATION_NAMESPACE: 'federation.meshc.dev/namespace',
+  FEDERATION_SERVICE: 'federation.meshc.dev/service',
   /** Pods of one StatefulSet or DaemonSet revision share it; several values mean a rollout is under way. */
   CONTROLLER_REVISION: 'controller-revision-hash',
 } as const;

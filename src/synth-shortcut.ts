@@ -4,9 +4,11 @@
  * light imports only, so that the command line can try it before loading the renderer: a
  * no-op synth then costs a few file reads and stats instead of a render.
  */
+import type { Io } from './cli';
 import type { Baseline } from './lifecycle/baseline';
 import { readBaseline } from './lifecycle/baseline';
 import { cacheKey, freshRender } from './output/render-cache';
+import { compare } from './util/compare';
 
 export interface SynthOptions {
   readonly config?: string;
@@ -16,16 +18,11 @@ export interface SynthOptions {
 
 /** What of the baseline a render depends on, as text. */
 export function baselineText(baseline: Baseline): string {
-  return JSON.stringify([baseline.description, [...baseline.records].sort(([a], [b]) => (a < b ? -1 : 1))]);
+  return JSON.stringify([baseline.description, [...baseline.records].sort(([a], [b]) => compare(a, b))]);
 }
 
 export function renderKey(opts: SynthOptions, baseline: Baseline): string {
   return cacheKey({ config: opts.config ?? 'mesh.yaml', out: opts.out ?? 'dist', base: opts.base, baseline: baselineText(baseline) });
-}
-
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
 }
 
 /** Reports an up-to-date output and returns true, or returns false: then a render must run. */

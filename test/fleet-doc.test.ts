@@ -71,7 +71,7 @@ function corp(cluster: 'east' | 'west'): MulticlusterWiring {
     model: 'multi-primary',
     role: 'primary',
     network: `net-${cluster}`,
-    eastWestGateway: { name: 'istio-eastwestgateway', namespace: 'istio-system', serviceType: 'LoadBalancer', addresses: [{ address: `eastwest.${cluster}.corp.example`, kind: 'hostname' }], exposeIstiod: false },
+    eastWestGateway: { name: 'istio-eastwestgateway', namespace: 'istio-system', serviceType: 'LoadBalancer', addresses: [{ address: `eastwest.${cluster}.corp.example`, kind: 'hostname' }] },
     networks: [
       { network: 'net-east', clusters: ['east'], gateways: [{ address: 'eastwest.east.corp.example', kind: 'hostname' }] },
       { network: 'net-west', clusters: ['west'], gateways: [{ address: 'eastwest.west.corp.example', kind: 'hostname' }] },
@@ -88,7 +88,7 @@ function edge(cluster: 'pri' | 'rem'): MulticlusterWiring {
     role: cluster === 'pri' ? 'primary' : 'remote',
     network: 'edge-net',
     ...(cluster === 'rem' ? { primary: { cluster: 'pri', addresses: primaryAddresses, istiodService: 'istiod' } } : {}),
-    eastWestGateway: { name: 'istio-eastwestgateway', namespace: 'istio-system', serviceType: 'NodePort', addresses: cluster === 'pri' ? primaryAddresses : [], exposeIstiod: cluster === 'pri' },
+    eastWestGateway: { name: 'istio-eastwestgateway', namespace: 'istio-system', serviceType: 'NodePort', addresses: cluster === 'pri' ? primaryAddresses : [], ...(cluster === 'pri' ? { istiodService: 'istiod' } : {}) },
     networks: [{ network: 'edge-net', clusters: ['pri', 'rem'], gateways: [] }],
     remoteSecrets: cluster === 'pri' ? [{ cluster: 'rem', secretName: 'istio-remote-secret-rem', source: { kind: 'existing-secret' } }] : [],
   };

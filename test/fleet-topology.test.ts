@@ -30,7 +30,7 @@ describe('a two-cluster mesh and a federation', () => {
       model: 'multi-primary',
       role: 'primary',
       network: 'net-east',
-      eastWestGateway: { name: 'istio-eastwestgateway', namespace: 'istio-system', serviceType: 'LoadBalancer', addresses: [{ address: '203.0.113.1', kind: 'ip' }], exposeIstiod: false },
+      eastWestGateway: { name: 'istio-eastwestgateway', namespace: 'istio-system', serviceType: 'LoadBalancer', addresses: [{ address: '203.0.113.1', kind: 'ip' }] },
       networks: [
         { network: 'net-east', clusters: ['east'], gateways: [{ address: '203.0.113.1', kind: 'ip' }] },
         { network: 'net-west', clusters: ['west'], gateways: [{ address: 'ew.west.example', kind: 'hostname' }] },
@@ -126,7 +126,7 @@ describe('primary-remote', () => {
     const east = clusters.find((c) => c.name === 'east')!.wiring.multicluster!;
     const west = clusters.find((c) => c.name === 'west')!.wiring.multicluster!;
     expect(east.role).toBe('primary');
-    expect(east.eastWestGateway.exposeIstiod).toBe(true);
+    expect(east.eastWestGateway.istiodService).toBe('istiod');
     expect(east.remoteSecrets).toEqual([{ cluster: 'west', secretName: 'istio-remote-secret-west', source: { kind: 'existing-secret' } }]);
     expect(west).toMatchObject({ role: 'remote', primary: { cluster: 'east', addresses: [{ address: '203.0.113.1', kind: 'ip' }] }, remoteSecrets: [] });
     const ew = clusters.find((c) => c.name === 'east')!.gateways.gateways.find((g) => g.role === 'eastwest')!;

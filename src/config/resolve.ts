@@ -20,7 +20,7 @@ import { resolveMeshSettings } from '../control-plane/mesh-settings';
 import { resolveGateways } from '../gateways/resolve-gateways';
 import { resolvePolicies } from '../security/resolve-policies';
 import type { ResolveContext } from './resolve-context';
-import type { CaInput } from './topology-schema';
+import { TopologyDefaults, type CaInput } from './topology-schema';
 import type { CaMaterial } from '../fleet/wiring';
 import { resolveWiring } from '../fleet/resolve-wiring';
 import { CA_SECRET } from '../fleet/names';
@@ -231,8 +231,8 @@ function resolveCa(ca: CaInput | undefined, fail: (sub: string[], message: strin
     return undefined;
   }
   const secretName = ca.secretName ?? CA_SECRET;
-  if (given.externalSecret && ca.externalSecret) return { kind: 'external-secret', secretName, store: { kind: ca.externalSecret.store.kind ?? 'ClusterSecretStore', name: ca.externalSecret.store.name }, remoteKey: ca.externalSecret.key };
-  if (given.certManager && ca.certManager) return { kind: 'cert-manager', secretName, issuer: { kind: ca.certManager.issuer.kind ?? 'ClusterIssuer', name: ca.certManager.issuer.name } };
+  if (given.externalSecret && ca.externalSecret) return { kind: 'external-secret', secretName, store: { kind: ca.externalSecret.store.kind ?? TopologyDefaults.storeKind, name: ca.externalSecret.store.name }, remoteKey: ca.externalSecret.key };
+  if (given.certManager && ca.certManager) return { kind: 'cert-manager', secretName, issuer: { kind: ca.certManager.issuer.kind ?? TopologyDefaults.issuerKind, name: ca.certManager.issuer.name } };
   return { kind: 'existing-secret', secretName };
 }
 

@@ -15,9 +15,22 @@ const addresses = (description: string) =>
 
 const SERVICE_TYPES = ['LoadBalancer', 'NodePort'] as const;
 
+/**
+ * Defaults of the top-level `meshes` and `federations`, which resolution applies itself (they
+ * live in maps and lists, where schema defaults are not merged in), and the schema documents.
+ */
+export const TopologyDefaults = {
+  storeKind: 'ClusterSecretStore',
+  issuerKind: 'ClusterIssuer',
+  portProtocol: 'TCP',
+  gatewayServiceType: 'LoadBalancer',
+  meshModel: 'multi-primary',
+  remoteSecretKeyPrefix: 'istio-remote-secret-',
+} as const;
+
 export const SecretStoreRefSchema = obj(
   {
-    kind: oneOfStrings(['ClusterSecretStore', 'SecretStore'] as const, { description: 'Kind of the external-secrets store.', default: 'ClusterSecretStore' }),
+    kind: oneOfStrings(['ClusterSecretStore', 'SecretStore'] as const, { description: 'Kind of the external-secrets store.', default: TopologyDefaults.storeKind }),
     name: str({ description: 'Name of the store.', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a Kubernetes object name' }),
   },
   { description: 'The external-secrets.io store the secret is read from.', required: ['name'] },
@@ -36,7 +49,7 @@ export const CaSchema = obj(
       {
         issuer: obj(
           {
-            kind: oneOfStrings(['ClusterIssuer', 'Issuer'] as const, { description: 'Issuer kind.', default: 'ClusterIssuer' }),
+            kind: oneOfStrings(['ClusterIssuer', 'Issuer'] as const, { description: 'Issuer kind.', default: TopologyDefaults.issuerKind }),
             name: str({ description: 'Issuer name; it must sign intermediate CAs from the fleet\'s shared root.', pattern: DNS_SUBDOMAIN, patternMessage: 'must be a Kubernetes object name' }),
           },
           { description: 'The cert-manager issuer of the intermediate CA.', required: ['name'] },
@@ -56,7 +69,7 @@ export const ServicePortSchema = obj(
   {
     name: str({ description: 'Port name (required: Istio reads the protocol from it and ServiceEntry ports are named).', pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }),
     port: int({ description: 'Port number of the Service.', minimum: 1, maximum: 65535 }),
-    protocol: oneOfStrings(['HTTP', 'HTTP2', 'HTTPS', 'GRPC', 'TCP', 'TLS'] as const, { description: 'Protocol of the port.', default: 'TCP' }),
+    protocol: oneOfStrings(['HTTP', 'HTTP2', 'HTTPS', 'GRPC', 'TCP', 'TLS'] as const, { description: 'Protocol of the port.', default: TopologyDefaults.portProtocol }),
   },
   { description: 'A port of an exported service.', required: ['name', 'port'] },
 );
@@ -75,7 +88,7 @@ export const FederationMemberSchema = obj(
     cluster: str({ description: 'A cluster of the fleet.', pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }),
     gateway: obj(
       {
-        serviceType: oneOfStrings(SERVICE_TYPES, { description: 'Service type of the federation ingress gateway (port 15443, externalTrafficPolicy Local).', default: 'LoadBalancer' }),
+        serviceType: oneOfStrings(SERVICE_TYPES, { description: 'Service type of the federation ingress gateway (port 15443, externalTrafficPolicy Local).', default: TopologyDefaults.gatewayServiceType }),
         addresses: addresses('Addresses other members reach this member\'s federation gateway at (its load balancer IPs or DNS name).'),
       },
       { description: 'This member\'s federation ingress gateway.', required: ['addresses'] },
@@ -101,13 +114,13 @@ export const MeshSchema = obj(
   {
     model: oneOfStrings(['multi-primary', 'primary-remote'] as const, {
       description: '`multi-primary`: every cluster runs istiod and watches the others. `primary-remote`: the `primary` runs istiod for all; the others use it through its east-west gateway.',
-      default: 'multi-primary',
+      default: TopologyDefaults.meshModel,
     }),
     clusters: arr(str({ pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }), { description: 'Member clusters; same trust domain and cluster domain, one network each (a network may hold several).', minItems: 2, uniqueItems: true }),
     primary: str({ description: '`primary-remote`: the cluster whose istiod serves the mesh.', pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }),
     eastWestGateway: obj(
       {
-        serviceType: oneOfStrings(SERVICE_TYPES, { description: 'Service type of the east-west gateways.', default: 'LoadBalancer' }),
+        serviceType: oneOfStrings(SERVICE_TYPES, { description: 'Service type of the east-west gateways.', default: TopologyDefaults.gatewayServiceType }),
         addresses: record(addresses('Addresses of the cluster\'s east-west gateway.'), {
           description: 'Per cluster: where the other members reach its east-west gateway. Needed for every member when the mesh spans several networks, and for the primary of `primary-remote`.',
           keyPattern: DNS_LABEL,
@@ -120,7 +133,7 @@ export const MeshSchema = obj(
         externalSecret: obj(
           {
             store: SecretStoreRefSchema,
-            keyPrefix: str({ description: 'Store key of a member\'s kubeconfig: this prefix and the cluster name.', default: 'istio-remote-secret-' }),
+            keyPrefix: str({ description: 'Store key of a member\'s kubeconfig: this prefix and the cluster name.', default: TopologyDefaults.remoteSecretKeyPrefix }),
           },
           { description: 'Fill each remote secret from a secret store with an ExternalSecret.', required: ['store'] },
         ),

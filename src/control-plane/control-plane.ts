@@ -81,6 +81,7 @@ export class ControlPlane extends Construct {
       // With CA material referenced, istiod must not start before it exists and sign with a root of its own.
       ...(cluster.wiring.ca ? { caSecret: cluster.wiring.ca.secretName } : {}),
     });
+    const caCertificates = caCertificatesOf(cluster.wiring);
     new MeshConfig(scope, 'mesh', {
       namespace,
       revision,
@@ -94,7 +95,7 @@ export class ControlPlane extends Construct {
       extra: {
         ...meshSettingsConfig(cluster.mesh),
         ...(cluster.trustDomainAliases.length ? { trustDomainAliases: [...cluster.trustDomainAliases] } : {}),
-        ...(caCertificatesOf(cluster.wiring).length ? { caCertificates: caCertificatesOf(cluster.wiring) } : {}),
+        ...(caCertificates.length ? { caCertificates } : {}),
       },
       meshNetworks: meshNetworksOf(cluster.wiring),
     });

@@ -51,6 +51,9 @@ export function istiodSelectors(revision: string): { deployment: Record<string, 
   return { deployment: byRevision, service: byRevision };
 }
 
+/** Name of a revision's istiod Deployment and Service, which proxies and webhooks dial. */
+export const istiodServiceName = (revision: string): string => revisioned('istiod', revision);
+
 export class Istiod extends Construct {
   /** Name of the Deployment and the Service. */
   readonly name: string;
@@ -62,7 +65,7 @@ export class Istiod extends Construct {
     if (autoscale.enabled && autoscale.min > autoscale.max) {
       throw new Error(`istiod: autoscale.min (${autoscale.min}) exceeds autoscale.max (${autoscale.max})`);
     }
-    this.name = revisioned('istiod', revision);
+    this.name = istiodServiceName(revision);
     const selectors = istiodSelectors(revision);
     // `istio: pilot` marks istiod's workload objects; upstream leaves it off the autoscaler, and
     // so does meshc, so that selecting `istio=pilot` finds the same objects as on a Helm install.

@@ -20,7 +20,7 @@ export interface CrossNetworkProps {
 }
 
 /** Hosts the passthrough server accepts: every service of the cluster's domain. */
-export function passthroughHosts(clusterDomain: string): string[] {
+function passthroughHosts(clusterDomain: string): string[] {
   // Upstream's `*.local` covers cluster.local and any other *.local domain; other domains need their own.
   return [clusterDomain.endsWith('.local') ? '*.local' : `*.${clusterDomain}`];
 }

@@ -6,10 +6,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 
-export const EXTERNAL_SECRET_API = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' } as const;
+const EXTERNAL_SECRET_API = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' } as const;
 
 /** How often the operator re-reads the store: rotated material reaches the cluster within this. */
-export const REFRESH_INTERVAL = '1h';
+const REFRESH_INTERVAL = '1h';
 
 export interface ExternalSecretProps {
   /** Name of the ExternalSecret and of the Secret it owns. */

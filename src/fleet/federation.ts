@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import type { IstioRelease } from '../catalog/versions';
 import { managedLabels } from '../control-plane/metadata';
+import { Labels } from '../labels';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicyTlsMode,
@@ -55,18 +56,15 @@ export interface ImportedServiceEntryProps {
   readonly release: IstioRelease;
 }
 
-/** Labels that say where an imported service comes from, for `kubectl get -l`. */
-export const IMPORT_LABELS = { cluster: 'federation.meshc.dev/cluster', namespace: 'federation.meshc.dev/namespace', service: 'federation.meshc.dev/service' } as const;
-
 export class ImportedServiceEntry extends Construct {
   constructor(scope: Construct, id: string, props: ImportedServiceEntryProps) {
     super(scope, id);
     const { service: s, namespace } = props;
     const labels = {
       ...managedLabels('federation', props.release),
-      [IMPORT_LABELS.cluster]: s.fromCluster,
-      [IMPORT_LABELS.namespace]: s.namespace,
-      [IMPORT_LABELS.service]: s.name,
+      [Labels.FEDERATION_CLUSTER]: s.fromCluster,
+      [Labels.FEDERATION_NAMESPACE]: s.namespace,
+      [Labels.FEDERATION_SERVICE]: s.name,
     };
     // Endpoints are IPs (STATIC) only when every address is one; a name is resolved by DNS.
     const resolution = s.endpoints.every((e) => e.kind === 'ip') ? ServiceEntrySpecResolution.STATIC : ServiceEntrySpecResolution.DNS;

@@ -4,7 +4,6 @@
  */
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../config/cluster-config';
-import { revisioned } from '../control-plane/metadata';
 import { CrossNetwork } from './cross-network';
 import { Federation } from './federation';
 import { EAST_WEST_GATEWAY, FEDERATION_GATEWAY } from './names';
@@ -28,13 +27,15 @@ export class FleetResources extends Construct {
     };
 
     if (mc) {
-      if (cluster.gateways.gateways.some((g) => g.name === EAST_WEST_GATEWAY && g.namespace === namespace)) {
+      // Resolution adds the east-west gateway where the mesh needs one (several networks, or a primary with remotes).
+      const eastWest = cluster.gateways.gateways.find((g) => g.name === EAST_WEST_GATEWAY && g.namespace === namespace);
+      if (eastWest) {
         new CrossNetwork(this, 'cross-network', {
           namespace,
-          selector: gateway(EAST_WEST_GATEWAY).selector,
+          selector: eastWest.selector,
           clusterDomain: cluster.clusterDomain,
           release,
-          ...(mc.eastWestGateway.exposeIstiod ? { istiodService: revisioned('istiod', cluster.istio.revisions[0].name) } : {}),
+          ...(mc.eastWestGateway.istiodService ? { istiodService: mc.eastWestGateway.istiodService } : {}),
         });
       }
       new RemoteSecrets(this, 'remote-secrets', { secrets: mc.remoteSecrets, namespace, release });

@@ -3,7 +3,7 @@
  * `caCertificates`, istiod's environment, and the proxies' metadata. Pure functions of the
  * wiring, so that the control plane only merges them in.
  */
-import type { ClusterWiring, GatewayAddress } from './wiring';
+import type { ClusterWiring } from './wiring';
 import { PASSTHROUGH_PORT } from './names';
 
 /** `meshNetworks`: which cluster registries form each network and how other networks reach it. */
@@ -24,15 +24,16 @@ export function caCertificatesOf(wiring: ClusterWiring): { pem: string; trustDom
 }
 
 /** istiod variables the wiring needs; meshc owns these names (users may not set them). */
-export const WIRING_ISTIOD_ENV = ['ISTIO_MULTIROOT_MESH', 'EXTERNAL_ISTIOD'] as const;
+const MULTIROOT_MESH = 'ISTIO_MULTIROOT_MESH';
+const EXTERNAL_ISTIOD = 'EXTERNAL_ISTIOD';
+export const WIRING_ISTIOD_ENV = [MULTIROOT_MESH, EXTERNAL_ISTIOD] as const;
 
 export function wiringIstiodEnv(wiring: ClusterWiring): { name: string; value: string }[] {
   const env: { name: string; value: string }[] = [];
   // Without it istiod hands proxies its own root only, and the peers' roots in caCertificates go unused.
-  if (caCertificatesOf(wiring).length) env.push({ name: 'ISTIO_MULTIROOT_MESH', value: 'true' });
+  if (caCertificatesOf(wiring).length) env.push({ name: MULTIROOT_MESH, value: 'true' });
   // A primary serving remotes also patches their webhooks and writes their root-certificate ConfigMaps.
-  const mc = wiring.multicluster;
-  if (mc?.model === 'primary-remote' && mc.role === 'primary') env.push({ name: 'EXTERNAL_ISTIOD', value: 'true' });
+  if (wiring.multicluster?.eastWestGateway.istiodService) env.push({ name: EXTERNAL_ISTIOD, value: 'true' });
   return env;
 }
 
@@ -40,9 +41,4 @@ export function wiringIstiodEnv(wiring: ClusterWiring): { name: string; value: s
 export function wiringProxyMetadata(wiring: ClusterWiring): Record<string, string> {
   // The agent takes trust-bundle updates (the peers' roots) from istiod only over its own xDS channel.
   return caCertificatesOf(wiring).length ? { PROXY_CONFIG_XDS_AGENT: 'true' } : {};
-}
-
-/** `host:port` with IPv6 addresses bracketed, as URLs and dial strings need. */
-export function hostPort(address: GatewayAddress, port: number): string {
-  return `${address.kind === 'ip' && address.address.includes(':') ? `[${address.address}]` : address.address}:${port}`;
 }

@@ -9,13 +9,14 @@ import type { DocPath } from '../config/diagnostic';
 import type { FleetFile } from '../config/fleet-schema';
 import type { ResolveContext } from '../config/resolve-context';
 import type { Report } from '../config/resolve';
-import type { FederationInput, MeshInput } from '../config/topology-schema';
+import { TopologyDefaults, type FederationInput, type MeshInput } from '../config/topology-schema';
 import { containsPrivateKey } from '../config/source';
 import { Labels } from '../labels';
 import { ProxyPorts } from '../injection/proxy-ports';
 import { IstiodPorts } from '../control-plane/ports';
-import { revisioned } from '../control-plane/metadata';
-import { resolveFleetGateway, type GatewaySettings } from '../gateways/resolve-gateways';
+import { istiodServiceName } from '../control-plane/istiod';
+import { resolveFleetGateway, type FleetGatewaySpec, type GatewaySettings } from '../gateways/resolve-gateways';
+import { compare } from '../util/compare';
 import { didYouMean } from '../util/did-you-mean';
 import { overlaps, parseCidr } from './cidr';
 import { EAST_WEST_GATEWAY, FEDERATION_GATEWAY, PASSTHROUGH_PORT, remoteSecretName } from './names';
@@ -41,7 +42,7 @@ export interface WiringContext {
   readonly readFile: (path: string) => string;
 }
 
-const sorted = <T>(items: T[], key: (t: T) => string): T[] => [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+const sorted = <T>(items: T[], key: (t: T) => string): T[] => [...items].sort((a, b) => compare(key(a), key(b)));
 const addressOf = (address: string): GatewayAddress => ({ address, kind: isIP(address) ? 'ip' : 'hostname' });
 
 export function resolveWiring(input: FleetFile, clusters: readonly ClusterConfig[], ctx: WiringContext): ClusterConfig[] {
@@ -136,7 +137,7 @@ function resolveMesh(
   known: (name: string, path: DocPath) => boolean,
 ): { clusters: Map<string, { wiring: MulticlusterWiring; gateway?: GatewaySettings }> } {
   const out = new Map<string, { wiring: MulticlusterWiring; gateway?: GatewaySettings }>();
-  const model = mesh.model ?? 'multi-primary';
+  const model = mesh.model ?? TopologyDefaults.meshModel;
   let ok = true;
   const bad: Fail = (p, m, k) => {
     ok = false;
@@ -221,7 +222,7 @@ function resolveMesh(
   }
   if (!ok || members.length < 2) return { clusters: out };
 
-  const serviceType = mesh.eastWestGateway?.serviceType ?? 'LoadBalancer';
+  const serviceType = mesh.eastWestGateway?.serviceType ?? TopologyDefaults.gatewayServiceType;
   const meshNetworks: MeshNetwork[] = sorted([...networks], (n) => n).map((network) => {
     const on = members.filter((c) => c.network === network);
     return {
@@ -238,38 +239,27 @@ function resolveMesh(
       cluster: p.name,
       secretName: remoteSecretName(p.name),
       source: rs.externalSecret
-        ? { kind: 'external-secret', store: { kind: rs.externalSecret.store.kind ?? 'ClusterSecretStore', name: rs.externalSecret.store.name }, remoteKey: `${rs.externalSecret.keyPrefix ?? 'istio-remote-secret-'}${p.name}` }
+        ? { kind: 'external-secret', store: { kind: rs.externalSecret.store.kind ?? TopologyDefaults.storeKind, name: rs.externalSecret.store.name }, remoteKey: `${rs.externalSecret.keyPrefix ?? TopologyDefaults.remoteSecretKeyPrefix}${p.name}` }
         : { kind: 'existing-secret' },
     }));
     const exposeIstiod = c === primary;
-    const gatewayAddresses = (addresses[c.name] ?? []).map(addressOf);
     const eastWest = {
       name: EAST_WEST_GATEWAY,
       namespace: c.controlPlane.namespace,
       serviceType,
-      addresses: gatewayAddresses,
-      exposeIstiod,
+      addresses: (addresses[c.name] ?? []).map(addressOf),
+      ...(exposeIstiod ? { istiodService: istiodServiceName(c.istio.revisions[0].name) } : {}),
     } as const;
     const gateway = needsGateway(c)
-      ? resolveFleetGateway(
-          {
-            role: 'eastwest',
-            name: EAST_WEST_GATEWAY,
-            namespace: c.controlPlane.namespace,
-            serviceType,
-            ports: [
-              { name: 'status-port', port: ProxyPorts.HEALTH },
-              { name: 'tls', port: PASSTHROUGH_PORT },
-              ...(exposeIstiod ? [{ name: 'tls-istiod', port: IstiodPorts.TLS_XDS }, { name: 'tls-istiodwebhook', port: IstiodPorts.WEBHOOK }] : []),
-            ],
-            labels: { [Labels.APP]: EAST_WEST_GATEWAY, [Labels.ISTIO]: 'eastwestgateway', [Labels.NETWORK]: c.network! },
-            // The gateway forwards only to endpoints of its own network.
-            proxyEnv: { ISTIO_META_REQUESTED_NETWORK_VIEW: c.network! },
-          },
-          ctx.clusterContext(c.name),
-          c.istio,
-          c.gateways,
-        )
+      ? passthroughGateway(c, ctx, {
+          role: 'eastwest',
+          name: EAST_WEST_GATEWAY,
+          serviceType,
+          ports: exposeIstiod ? [{ name: 'tls-istiod', port: IstiodPorts.TLS_XDS }, { name: 'tls-istiodwebhook', port: IstiodPorts.WEBHOOK }] : [],
+          labels: { [Labels.NETWORK]: c.network! },
+          // The gateway forwards only to endpoints of its own network.
+          proxyEnv: { ISTIO_META_REQUESTED_NETWORK_VIEW: c.network! },
+        })
       : undefined;
     out.set(c.name, {
       wiring: {
@@ -278,7 +268,7 @@ function resolveMesh(
         role,
         network: c.network!,
         ...(role === 'remote' && primary
-          ? { primary: { cluster: primary.name, addresses: (addresses[primary.name] ?? []).map(addressOf), istiodService: revisioned('istiod', primary.istio.revisions[0].name) } }
+          ? { primary: { cluster: primary.name, addresses: (addresses[primary.name] ?? []).map(addressOf), istiodService: istiodServiceName(primary.istio.revisions[0].name) } }
           : {}),
         eastWestGateway: eastWest,
         networks: meshNetworks,
@@ -384,7 +374,7 @@ function resolveFederation(
         if (portNames.has(p.name)) bad(memberPath(i, 'exports', j, 'ports', k, 'name'), `port name "${p.name}" is used twice in ${id}`);
         portNames.add(p.name);
       });
-      list.push({ namespace: e.namespace, name: e.name, ports: e.ports.map((p) => ({ name: p.name, number: p.port, protocol: p.protocol ?? 'TCP' })) });
+      list.push({ namespace: e.namespace, name: e.name, ports: e.ports.map((p) => ({ name: p.name, number: p.port, protocol: p.protocol ?? TopologyDefaults.portProtocol })) });
     });
     exportsOf.set(c.name, sorted(list, (s) => `${s.namespace}/${s.name}`));
   }
@@ -406,25 +396,15 @@ function resolveFederation(
     const names = importedObjectNames(found);
     const imported: ImportedService[] = found.map((s, k) => ({ ...s, objectName: names[k] }));
     const trustedRoots: TrustedRoot[] = others.map(({ cluster: o }) => ({ cluster: o.name, trustDomains: [o.trustDomain], pem: roots.get(o.name)! }));
-    const serviceType = m.gateway.serviceType ?? 'LoadBalancer';
-    const gateway = resolveFleetGateway(
-      {
-        role: 'federation',
-        name: FEDERATION_GATEWAY,
-        namespace: c.controlPlane.namespace,
-        serviceType,
-        ports: [
-          { name: 'status-port', port: ProxyPorts.HEALTH },
-          { name: 'tls', port: PASSTHROUGH_PORT },
-        ],
-        labels: { [Labels.APP]: FEDERATION_GATEWAY, [Labels.ISTIO]: 'federation-gateway' },
-        // Keeps the peers' source addresses, and avoids a second hop between nodes.
-        externalTrafficPolicy: 'Local',
-      },
-      ctx.clusterContext(c.name),
-      c.istio,
-      c.gateways,
-    );
+    const serviceType = m.gateway.serviceType ?? TopologyDefaults.gatewayServiceType;
+    const gateway = passthroughGateway(c, ctx, {
+      role: 'federation',
+      name: FEDERATION_GATEWAY,
+      serviceType,
+      ports: [],
+      // Keeps the peers' source addresses, and avoids a second hop between nodes.
+      externalTrafficPolicy: 'Local',
+    });
     out.set(c.name, {
       gateway,
       wiring: {
@@ -437,6 +417,15 @@ function resolveFederation(
     });
   }
   return out;
+}
+
+/**
+ * A gateway the topology adds in the control-plane namespace: health and the passthrough port,
+ * then `spec.ports`. Its `app` and `istio` labels follow from its name, as for any gateway.
+ */
+function passthroughGateway(c: ClusterConfig, ctx: WiringContext, spec: Omit<FleetGatewaySpec, 'namespace'>): GatewaySettings {
+  const ports = [{ name: 'status-port', port: ProxyPorts.HEALTH }, { name: 'tls', port: PASSTHROUGH_PORT }, ...spec.ports];
+  return resolveFleetGateway({ ...spec, namespace: c.controlPlane.namespace, ports }, ctx.clusterContext(c.name), c.istio, c.gateways);
 }
 
 /** `fed-<cluster>-<namespace>-<service>`, shortened with a hash when longer than a DNS label allows. */

@@ -28,8 +28,8 @@ export interface EastWestGateway {
   readonly serviceType: 'LoadBalancer' | 'NodePort';
   /** Where peers reach it (from the fleet file). */
   readonly addresses: readonly GatewayAddress[];
-  /** Also expose istiod (15012 xDS, 15017 webhooks): a primary whose remotes use its control plane. */
-  readonly exposeIstiod: boolean;
+  /** Set on a primary whose remotes use its control plane: the istiod Service it exposes (15012 xDS, 15017 webhooks). */
+  readonly istiodService?: string;
 }
 
 export interface MeshNetwork {

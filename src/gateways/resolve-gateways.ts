@@ -247,7 +247,8 @@ export interface FleetGatewaySpec {
   readonly namespace: string;
   readonly serviceType: 'LoadBalancer' | 'NodePort';
   readonly ports: readonly { readonly name: string; readonly port: number }[];
-  readonly labels: Readonly<Record<string, string>>;
+  /** Beyond `app` and `istio`, which follow from the name. */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly externalTrafficPolicy?: 'Local' | 'Cluster';
   readonly proxyEnv?: Readonly<Record<string, string>>;
 }
@@ -261,7 +262,7 @@ export function resolveFleetGateway(spec: FleetGatewaySpec, ctx: ResolveContext,
     namespace: spec.namespace,
     // Peers connect directly: no proxy in front appends X-Forwarded-For.
     numTrustedProxies: 0,
-    labels: { ...spec.labels },
+    labels: { ...(spec.labels ?? {}) },
     service: {
       type: spec.serviceType,
       ports: spec.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' as const })),

@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { packageRoot, RESTARTER_BUNDLE } from '../restarter/bundle';
 
 /** The record, at the root of the output folder. */
 export const CACHE_FILE = '.meshc-cache.json';
@@ -59,9 +60,8 @@ function meshcIdentity(): string {
   // The generated CRD classes beside it (imports/) shape objects too.
   const imports = resolve(srcRoot, '..', 'imports');
   if (existsSync(imports)) walk(imports);
-  const restarter = resolve(srcRoot, '..', 'build', 'restarter', 'restarter.js');
-  const restarterBuilt = resolve(srcRoot, '..', 'restarter', 'restarter.js');
-  for (const f of [restarter, restarterBuilt]) if (existsSync(f)) hash.update(readFileSync(f));
+  const restarter = join(packageRoot(), RESTARTER_BUNDLE);
+  if (existsSync(restarter)) hash.update(readFileSync(restarter));
   for (const pkg of ['yaml', 'cdk8s', 'cdk8s-plus-28', 'constructs']) {
     try {
       hash.update(`${pkg}@${(JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version}`);
@@ -160,7 +160,6 @@ export function recordRender(out: string, key: string, files: Iterable<string>, 
     const outputs = outputsDigest(out, files);
     if (outputs === undefined) return;
     const record: CacheRecord = { format: FORMAT, key, inputs: inputDigests, outputs, clusters, warnings: [...warnings] };
-    if (!existsSync(dirname(join(out, CACHE_FILE)))) return;
     writeFileSync(join(out, CACHE_FILE), JSON.stringify(record));
   } catch {
     // The record is an optimisation; the render itself succeeded.

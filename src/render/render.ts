@@ -8,6 +8,7 @@ import { ClusterChart } from './cluster-chart';
 import { CRD_SYNC_OPTIONS, LAYERS, layerOf, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, SYNC_WAVES } from './layers';
 import { renderDelivery } from '../delivery/render-delivery';
 import { toYaml } from './yaml';
+import { compare } from '../util/compare';
 import { restarterScript } from '../restarter/bundle';
 import { fleetMarkdown, FLEET_DOC } from '../fleet/fleet-doc';
 import { serializeVersionRecord, VERSION_RECORD_FILE, versionRecordOf } from '../lifecycle/version-record';
@@ -95,7 +96,4 @@ function objectPath(layer: string, manifest: Record<string, unknown>): string {
   return metadata.namespace ? `${layer}/${metadata.namespace}/${file}` : `${layer}/${file}`;
 }
 
-/** Locale-independent ordering (plain code-unit comparison). */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { compare } from '../util/compare';

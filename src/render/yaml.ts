@@ -8,6 +8,7 @@
  * (anything but a simple word, path or name) are formatted by the package, once each.
  */
 import { stringify } from 'yaml';
+import { compare } from '../util/compare';
 
 export interface YamlOptions {
   /** Sort mapping keys alphabetically (for embedded documents that have no natural order). */
@@ -44,7 +45,7 @@ function emitCollection(value: Collection, indent: string, lines: string[], sort
     return;
   }
   const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-  if (sortKeys) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (sortKeys) keys.sort(compare);
   for (const key of keys) emitEntry(`${indent}${formatKey(key, indent === '')}:`, value[key], indent, lines, sortKeys, false);
 }
 
