@@ -1,12 +1,10 @@
 /**
- * With Istio CNI on, what the cluster's own rendered injector does to a workload, evaluated with
- * Go's text/template through the harness: the node agent, not the pod, sets up redirection.
+ * With Istio CNI on, what upstream istiod injects with the cluster's own rendered injector: the
+ * node agent, not the pod, sets up redirection.
  */
-import { primaryRevision } from '../src/config/resolve-istio';
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../src/config/cluster-config';
 import { injectFor, podOf } from './support/injection-case';
-import { inject } from './support/injection-harness';
 import { loadCluster, singleCluster } from './support/fleet';
 import { find, manifests } from './support/objects';
 
@@ -23,20 +21,8 @@ const workload = (annotations: Record<string, string> = {}) => ({
   },
 });
 
-/** Injects with exactly the ConfigMaps the cluster renders, as its istiod would read them. */
 function injectRendered(cluster: ClusterConfig, annotations: Record<string, string> = {}): Record<string, any> {
-  const all = manifests(cluster);
-  const injector = find(all, 'ConfigMap', 'istio-sidecar-injector').data;
-  return podOf(
-    inject({
-      config: injector.config,
-      values: injector.values,
-      meshConfig: find(all, 'ConfigMap', 'istio').data.mesh,
-      revision: primaryRevision(cluster.istio).name,
-      nativeSidecars: cluster.sidecar.nativeSidecars,
-      workload: workload(annotations),
-    }),
-  );
+  return podOf(injectFor(cluster, workload(annotations)));
 }
 
 const cluster = (extra = '') => loadCluster(singleCluster(`    cni: { enabled: true }\n${extra}`));
@@ -86,10 +72,6 @@ describe('injection with Istio CNI on', () => {
   it('names the container the agent\'s repair watches for', () => {
     const agentConfig = find(manifests(cni), 'ConfigMap', 'istio-cni-config').data;
     expect(initContainer(pod, agentConfig.REPAIR_INIT_CONTAINER_NAME)).toBeDefined();
-  });
-
-  it('is what the test helper injects for a CNI cluster', () => {
-    expect(podOf(injectFor(cni, workload(), { cni: true }))).toEqual(pod);
   });
 });
 

@@ -3,7 +3,6 @@
  * is one the API server accepts, and gateway pods are restricted, also once istiod has injected
  * them.
  */
-import { primaryRevision } from '../src/config/resolve-istio';
 import { withoutArgoCd } from './support/manifest-ids';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -12,7 +11,7 @@ import type { ClusterConfig } from '../src/config/cluster-config';
 import { loadFleetText } from '../src/pipeline';
 import { loadCrdValidator, sharedAvailable } from './support/crd-validator';
 import { loadCluster, singleCluster } from './support/fleet';
-import { inject } from './support/injection-harness';
+import { injectFor } from './support/injection-case';
 import { expectRestrictedPod, find, manifests, podSpecs, type Manifest } from './support/objects';
 
 const objectsOf = (yaml: string, opts?: Parameters<typeof singleCluster>[1]) => manifests(loadCluster(singleCluster(yaml, opts)));
@@ -398,19 +397,10 @@ function expectRestricted(objects: Manifest[]): void {
   }
 }
 
-/** The gateway's pod as istiod creates it: meshc's rendered injector config applied with Go's text/template. */
+/** The gateway's pod as upstream istiod injects it with meshc's rendered injector. */
 function injected(cluster: ClusterConfig, name = 'istio-ingressgateway'): Manifest {
   const objects = manifests(cluster);
-  const injector = find(objects, 'ConfigMap', 'istio-sidecar-injector');
-  const result = inject({
-    config: injector.data.config,
-    values: injector.data.values,
-    meshConfig: find(objects, 'ConfigMap', 'istio').data.mesh,
-    revision: primaryRevision(cluster.istio).name,
-    nativeSidecars: cluster.sidecar.nativeSidecars,
-    workload: deployment(objects, name),
-  });
-  return (result as Manifest).spec.template;
+  return injectFor(cluster, deployment(objects, name), { objects }).spec.template;
 }
 
 describe('restricted gateway pods', () => {

@@ -1,6 +1,6 @@
 /**
- * Fleet sidecar settings and per-pod annotations change what is injected, evaluated with Go's
- * own text/template through the harness.
+ * Fleet sidecar settings and per-pod annotations change what is injected, as upstream istiod's
+ * own injection webhook injects with the cluster's rendered ConfigMaps.
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -188,5 +188,32 @@ describe('pod annotations', () => {
   it('takes a proxy image from the annotation', () => {
     const p = pod(cluster(), { 'sidecar.istio.io/proxyImage': 'mirror.example/proxyv2:1.30.3' });
     expect(container(p, 'istio-proxy').image).toBe('mirror.example/proxyv2:1.30.3');
+  });
+});
+
+describe('application probes', () => {
+  const probed = (annotations: Record<string, string> = {}) => {
+    const w = workload(annotations) as any;
+    w.spec.template.spec.containers[0].readinessProbe = { httpGet: { path: '/ready', port: 8080 } };
+    return w;
+  };
+  const inject = (c: ReturnType<typeof cluster>, annotations: Record<string, string> = {}) => podOf(injectFor(c, probed(annotations)));
+  const appProbe = (p: Record<string, any>) => container(p, 'shop').readinessProbe.httpGet;
+
+  it('go through the proxy\'s status port by default, the original kept for the agent', () => {
+    const p = inject(cluster());
+    expect(appProbe(p)).toEqual({ path: '/app-health/shop/readyz', port: 15020 });
+    expect(JSON.parse(env(p).ISTIO_KUBE_APP_PROBERS)).toEqual({ '/app-health/shop/readyz': { httpGet: { path: '/ready', port: 8080 } } });
+  });
+
+  it('stay as written with sidecar.rewriteAppProbes: false', () => {
+    const p = inject(cluster('      rewriteAppProbes: false\n'));
+    expect(appProbe(p)).toEqual({ path: '/ready', port: 8080 });
+    expect(env(p).ISTIO_KUBE_APP_PROBERS).toBeUndefined();
+  });
+
+  it('follow the pod\'s annotation over the fleet setting, both ways', () => {
+    expect(appProbe(inject(cluster(), { 'sidecar.istio.io/rewriteAppHTTPProbers': 'false' }))).toEqual({ path: '/ready', port: 8080 });
+    expect(appProbe(inject(cluster('      rewriteAppProbes: false\n'), { 'sidecar.istio.io/rewriteAppHTTPProbers': 'true' })).port).toBe(15020);
   });
 });

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import type { ClusterConfig } from '../src/config/cluster-config';
 import { renderClusterObjects } from '../src/render/render';
 import { HEADER, loadCluster, rejectionOf, singleCluster } from './support/fleet';
-import { harnessAvailable, inject } from './support/injection-harness';
+import { injectFor } from './support/injection-case';
 import { find, manifests, type Manifest } from './support/objects';
 
 /** A cluster on Kubernetes 1.32 (supported by 1.29 and 1.30) with `istio` as given. */
@@ -145,16 +145,8 @@ describe('a canary: two revisions and two tags', () => {
     expect(changed.some((p) => p.startsWith('post-sync/'))).toBe(true);
   });
 
-  it.skipIf(!harnessAvailable())('injects the canary revision\'s proxy for a pod that selects the canary tag', () => {
-    const injector = find(objects, 'ConfigMap', 'istio-sidecar-injector-1-30-3').data;
-    const pod = inject({
-      config: injector.config,
-      values: injector.values,
-      meshConfig: find(objects, 'ConfigMap', 'istio-1-30-3').data.mesh,
-      revision: '1-30-3',
-      nativeSidecars: true,
-      workload: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'shop', labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } },
-    }) as Manifest;
+  it('injects the canary revision\'s proxy for a pod that selects the canary tag', () => {
+    const pod = injectFor(cluster, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'shop', labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } }, { revision: 'canary', objects });
     const proxy = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c: Manifest) => c.name === 'istio-proxy');
     expect(proxy.image).toBe('docker.io/istio/proxyv2:1.30.3');
     const proxyConfig = JSON.parse(proxy.env.find((e: Manifest) => e.name === 'PROXY_CONFIG').value);

@@ -112,6 +112,10 @@ export const SidecarSchema = obj(
       description: 'How inbound traffic is captured: REDIRECT (NAT) or TPROXY (keeps the source address; needs NET_ADMIN).',
       default: 'REDIRECT',
     }),
+    rewriteAppProbes: bool({
+      description: 'Point application HTTP, TCP and gRPC probes at the proxy\'s status port, which forwards them in plain text: under STRICT mTLS the kubelet, outside the mesh, cannot reach the application otherwise. A pod overrides it with the `sidecar.istio.io/rewriteAppHTTPProbers` annotation.',
+      default: true,
+    }),
     nativeSidecars: bool({
       description: 'Run the proxy as a Kubernetes native sidecar (an init container that keeps running); off, as a classic container.',
       default: true,

@@ -8,7 +8,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
 import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
 import type { ClusterConfig, SidecarSettings } from '../config/cluster-config';
-import { proxyTemplate } from '../injection/sidecar-template';
+import { DEFAULT_CLUSTER_ID, proxyTemplate } from '../injection/sidecar-template';
 import { ProxyPorts } from '../injection/proxy-ports';
 import { toYaml } from '../render/yaml';
 import { revisionLabels, revisioned } from './metadata';
@@ -74,7 +74,9 @@ export function injectorValues(props: SidecarInjectorConfigProps): Record<string
       logAsJson: false,
       logging: { level: 'default:info' },
       meshID: props.meshId ?? '',
-      multiCluster: { clusterName: props.clusterId },
+      // istiod's own default cluster id is left unset, as upstream leaves it: a set cluster name
+      // makes istiod move the proxy's cluster env to the end of the list.
+      multiCluster: { clusterName: props.clusterId === DEFAULT_CLUSTER_ID ? '' : props.clusterId },
       nativeNftables: false,
       network: props.network ?? '',
       pilotCertProvider: 'istiod',
@@ -104,6 +106,8 @@ export function injectorValues(props: SidecarInjectorConfigProps): Record<string
       variant: '',
     },
     pilot: { cni: { enabled: props.cni ?? false, provider: props.cniProvider ?? 'default' } },
+    // Read by istiod itself, after the templates: rewrite application probes to the proxy's status port.
+    sidecarInjectorWebhook: { rewriteAppHTTPProbe: s.rewriteAppProbes },
     revision: props.revision === 'default' ? '' : props.revision,
   };
 }

@@ -29,6 +29,9 @@ import { V } from './injection-values';
 import { IstiodPorts } from '../control-plane/ports';
 import { PROXY_UID, ProxyPorts } from './proxy-ports';
 
+/** The cluster id istiod and its proxies assume when none is configured. */
+export const DEFAULT_CLUSTER_ID = 'Kubernetes';
+
 /** Pod annotations the templates read. */
 export const PodAnnotations = {
   proxyCPU: 'sidecar.istio.io/proxyCPU',
@@ -144,7 +147,7 @@ function proxyEnv(kind: ProxyKind): Item[] {
     envResource('GOMEMLIMIT', 'limits.memory'),
     envResource('GOMAXPROCS', 'limits.cpu'),
     ...(kind === 'gateway' ? [appContainers] : []),
-    envValue('ISTIO_META_CLUSTER_ID', expr(firstOf(V.clusterName, '"Kubernetes"'))),
+    envValue('ISTIO_META_CLUSTER_ID', expr(firstOf(V.clusterName, JSON.stringify(DEFAULT_CLUSTER_ID)))),
     envField('ISTIO_META_NODE_NAME', 'spec.nodeName'),
     envValue('ISTIO_META_INTERCEPTION_MODE', expr(interceptionMode)),
     when('$.DeploymentMeta.Name', [envValue('ISTIO_META_WORKLOAD_NAME', expr('$.DeploymentMeta.Name'))]),
