@@ -247,3 +247,35 @@ describe('rejected revision settings', () => {
     ]);
   });
 });
+
+describe('istiod selectors across revisions', () => {
+  // The unnamed default revision beside a named canary: the case where upstream's default
+  // selectors (`istio: pilot`) could reach the canary's pods.
+  const objects = manifests(loadCluster(fleet('      revisions:\n        - version: "1.29.6"\n          name: default\n        - version: "1.30.3"\n      tags:\n        canary: 1-30-3\n')));
+  const istiods = objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.labels.app === 'istiod');
+  const revisionOfPods = (labels: Record<string, string>) => istiods.filter((d) => Object.entries(labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v)).map((d) => d.metadata.name);
+  const selectorsOf = (o: Manifest): Record<string, string>[] => {
+    if (o.kind === 'Service') return o.spec.selector ? [o.spec.selector] : [];
+    if (o.kind === 'PodDisruptionBudget') return [o.spec.selector.matchLabels];
+    if (o.kind === 'Deployment') {
+      const spread = (o.spec.template.spec.topologySpreadConstraints ?? []).map((c: Manifest) => c.labelSelector.matchLabels);
+      const affinity = (o.spec.template.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t: Manifest) => t.podAffinityTerm.labelSelector.matchLabels);
+      return [o.spec.selector.matchLabels, ...spread, ...affinity];
+    }
+    return [];
+  };
+
+  it('let no Service, Deployment, disruption budget or spread constraint of one revision select another revision\'s pods', () => {
+    expect(istiods.map((d) => d.metadata.name).sort()).toEqual(['istiod', 'istiod-1-30-3']);
+    const istiodObjects = objects.filter((o) => ['Service', 'PodDisruptionBudget', 'Deployment'].includes(o.kind) && o.metadata.name.startsWith('istiod'));
+    for (const o of istiodObjects) {
+      const own = o.metadata.name;
+      for (const selector of selectorsOf(o)) expect(revisionOfPods(selector), `${o.kind}/${own} selects ${JSON.stringify(selector)}`).toEqual([own]);
+    }
+  });
+
+  it('label a revisioned istiod\'s pods istio: istiod, the default revision\'s istio: pilot, as upstream does', () => {
+    expect(find(objects, 'Deployment', 'istiod').spec.template.metadata.labels.istio).toBe('pilot');
+    expect(find(objects, 'Deployment', 'istiod-1-30-3').spec.template.metadata.labels.istio).toBe('istiod');
+  });
+});

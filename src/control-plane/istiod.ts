@@ -99,7 +99,15 @@ export class Istiod extends Construct {
         selector: { matchLabels: selectors.deployment },
         template: {
           metadata: {
-            labels: { ...settings.podLabels, ...labels, [Labels.SIDECAR_INJECT]: 'false', [Labels.DATAPLANE_MODE]: 'none' },
+            // A revisioned istiod's pods are `istio: istiod`, never `istio: pilot`, which the
+            // default revision's Service, PDB and spread constraints select.
+            labels: {
+              ...settings.podLabels,
+              ...labels,
+              [Labels.ISTIO]: revision === 'default' ? 'pilot' : 'istiod',
+              [Labels.SIDECAR_INJECT]: 'false',
+              [Labels.DATAPLANE_MODE]: 'none',
+            },
             annotations: {
               ...settings.podAnnotations,
               [Annotations.PROMETHEUS_PORT]: String(IstiodPorts.MONITORING),
