@@ -82,6 +82,26 @@ export function judgeFor(istioVersion: string): IstioJudge {
   return judge;
 }
 
+/**
+ * The istiod a live test runs for a revision: its release's own judge, or, for a release with
+ * none, the newest judge standing in (`standIn` set), so that a cluster running such a revision
+ * beside others can still be brought up. What a stand-in shows is about the render, not about
+ * that release's istiod.
+ */
+export function istiodFor(istioVersion: string): IstioJudge & { readonly standIn: boolean } {
+  const own = ISTIO_JUDGES[istioVersion];
+  if (own) return { ...own, standIn: false };
+  const newest = Object.keys(ISTIO_JUDGES).sort(compareVersions).pop()!;
+  return { ...ISTIO_JUDGES[newest], standIn: true };
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
 export function cacheRoot(): string {
   if (process.env.MESHC_E2E_CACHE) return resolve(process.env.MESHC_E2E_CACHE);
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');

@@ -1,0 +1,59 @@
+/**
+ * CustomResourceDefinitions of the operators a meshc render refers to (cert-manager for
+ * gateway certificates and CA material, External Secrets for CA material and remote secrets),
+ * which a real cluster has installed before meshc's objects arrive. Taken from each project's
+ * own Go module, through the Go module proxy, at pinned versions and checked by sha256.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface CrdSource {
+  readonly module: string;
+  readonly version: string;
+  /** Path in the module → sha256 of the file. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+const SOURCES: readonly CrdSource[] = [
+  {
+    module: 'github.com/cert-manager/cert-manager',
+    version: 'v1.21.2',
+    files: {
+      'deploy/crds/cert-manager.io_certificates.yaml': '7ad91029c00ec959d54215b19d3b1a9b7e0247eaa60f987151c2b70d8661f8af',
+      'deploy/crds/cert-manager.io_clusterissuers.yaml': '30008001b78aafb8e110af61359561104b5fafc3a4dc6ac0013245d0ee3fe4ca',
+      'deploy/crds/cert-manager.io_issuers.yaml': '05e37efb02777e0362d24269fa103c2fc11419f9c85e31854ef873e5d9e5c5cc',
+    },
+  },
+  {
+    module: 'github.com/external-secrets/external-secrets',
+    version: 'v1.3.2',
+    files: {
+      'config/crds/bases/external-secrets.io_externalsecrets.yaml': '690dbc0d51b5f9bc5266b450b533cfd22c5273268e8569102e528a39519cd4ba',
+      'config/crds/bases/external-secrets.io_secretstores.yaml': 'ef1fc349941cea1d56b87f8c31cf05a9fed85b7c000a60e69c6b2b29a13fa648',
+      'config/crds/bases/external-secrets.io_clustersecretstores.yaml': '5f2b3425b831546b3d051ece29caf1eb1010d961d7a00640e0c0a6aceac5ffef',
+    },
+  },
+];
+
+/** Paths of the pinned CRD files, downloaded into Go's module cache when missing. */
+export function thirdPartyCrdFiles(): string[] {
+  const paths: string[] = [];
+  for (const source of SOURCES) {
+    const r = spawnSync('go', ['mod', 'download', '-json', `${source.module}@${source.version}`], {
+      encoding: 'utf8',
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+      cwd: __dirname,
+    });
+    const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
+    if (r.status !== 0 || !info.Dir) throw new Error(`go mod download ${source.module}@${source.version} failed: ${info.Error ?? r.stderr}`);
+    for (const [file, sha256] of Object.entries(source.files)) {
+      const path = join(info.Dir, file);
+      const actual = createHash('sha256').update(readFileSync(path)).digest('hex');
+      if (actual !== sha256) throw new Error(`${source.module}@${source.version}/${file}: sha256 ${actual}, expected ${sha256}`);
+      paths.push(path);
+    }
+  }
+  return paths;
+}
