@@ -25,7 +25,8 @@ export class FakeKubelet {
   private loop?: Promise<void>;
   private nextIp = 1;
   private readonly ips = new Map<string, string>();
-  private readonly served: ServedPods[] = [];
+  /** By the name of what serves them (e.g. the istiod Deployment), which may change its pods' labels. */
+  private readonly served = new Map<string, ServedPods>();
   /** Pods the test finishes itself (e.g. a Job it ran), by namespace/name: never reported running. */
   private readonly finished = new Map<string, 'Succeeded' | 'Failed'>();
   errors: string[] = [];
@@ -35,8 +36,8 @@ export class FakeKubelet {
     private readonly kubeletVersion: string,
   ) {}
 
-  serve(pods: ServedPods): void {
-    this.served.push(pods);
+  serve(key: string, pods: ServedPods): void {
+    this.served.set(key, pods);
   }
 
   async start(): Promise<void> {
@@ -126,7 +127,7 @@ export class FakeKubelet {
       }
       const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       if (this.finished.has(key) || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-      const served = this.served.find((s) => Object.entries(s.labels).every(([k, v]) => pod.metadata.labels?.[k] === v));
+      const served = [...this.served.values()].find((s) => Object.entries(s.labels).every(([k, v]) => pod.metadata.labels?.[k] === v));
       const ready = served ? await answers(served.readyUrl) : true;
       const wasReady = pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True') ?? false;
       if (pod.status?.phase === 'Running' && wasReady === ready) continue;

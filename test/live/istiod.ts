@@ -47,6 +47,8 @@ export function releaseAddress(ip: string): void {
 }
 
 export interface IstiodRun {
+  /** The rendered Deployment it runs. */
+  readonly deployment: string;
   readonly revision: string;
   /** The release's own istiod is not available; another release's stands in (test/e2e/toolchain.ts). */
   readonly standIn: boolean;
@@ -106,6 +108,7 @@ export async function startIstiod(cluster: LiveCluster, deployment: Obj, istioVe
     { log: join(cluster.dir, `istiod-${revision}.log`), env, cwd: mkdtempSync(join(cluster.dir, `istiod-${revision}-`)) },
   );
   return {
+    deployment: deployment.metadata.name,
     revision,
     standIn: judge.standIn,
     ip,

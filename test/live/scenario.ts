@@ -26,16 +26,20 @@ export function crdObjects(istioVersion: string): Obj[] {
 export const isIstiod = (o: Obj) => o.kind === 'Deployment' && o.spec?.template?.metadata?.labels?.app === 'istiod';
 
 export class LiveScenario {
+  /** The istiods running now, one per revision. */
   readonly istiods: IstiodRun[] = [];
+  /** istiods stopped because their Deployment changed. */
+  readonly retired: IstiodRun[] = [];
+  private readonly ips = new Map<string, string>();
   readonly rejections: Rejection[] = [];
   /** Objects of meshc's render sent to the API server so far. */
   applied = 0;
-  private readonly addresses: string[] = [];
 
   private constructor(
     readonly cluster: LiveCluster,
     readonly kubelet: FakeKubelet,
-    readonly config: ClusterConfig,
+    /** The fleet's view of the cluster; `sync` of another render of it updates this. */
+    public config: ClusterConfig,
   ) {}
 
   static async start(config: ClusterConfig): Promise<LiveScenario> {
@@ -80,18 +84,29 @@ export class LiveScenario {
     }
   }
 
+  /** The address of a Deployment's istiod: claimed once, kept when the Deployment changes. */
   private addressFor(deployment: Obj): string {
-    const ip = claimAddress();
-    this.addresses.push(ip);
+    const name = deployment.metadata.name;
+    let ip = this.ips.get(name);
+    if (!ip) {
+      ip = claimAddress();
+      this.ips.set(name, ip);
+    }
     // The pods of this Deployment, by all its template's labels: selectors are under test here.
-    this.kubelet.serve({ labels: deployment.spec.template.metadata.labels, ip, readyUrl: istiodReadyUrl(ip) });
+    this.kubelet.serve(name, { labels: deployment.spec.template.metadata.labels, ip, readyUrl: istiodReadyUrl(ip) });
     return ip;
   }
 
+  /** Starts a Deployment's istiod, or restarts it with the Deployment's new settings, as a rollout would. */
   private async startIstiod(deployment: Obj, ip: string): Promise<void> {
     const revisionName = deployment.spec.template.metadata.labels['istio.io/rev'] ?? 'default';
     const revision = revisionOf(this.config.istio, revisionName);
     if (!revision) throw new Error(`${deployment.metadata.name}: no revision ${revisionName} in ${this.config.name}`);
+    const previous = this.istiods.findIndex((r) => r.deployment === deployment.metadata.name);
+    if (previous >= 0) {
+      await this.istiods[previous].stop();
+      this.retired.push(...this.istiods.splice(previous, 1));
+    }
     const run = await startIstiod(this.cluster, deployment, revision.release.version, ip);
     this.istiods.push(run);
     await waitIstiodReady(run);
@@ -101,7 +116,7 @@ export class LiveScenario {
     await this.kubelet.stop();
     for (const run of this.istiods) await run.stop();
     await this.cluster.stop();
-    for (const ip of this.addresses) releaseAddress(ip);
+    for (const ip of this.ips.values()) releaseAddress(ip);
   }
 }
 
