@@ -1,6 +1,7 @@
 /**
  * Plays the one node of a live cluster, as far as the API server can tell: a Ready Node of the
- * cluster's Kubernetes version, pods bound to it and reported running. Nothing is executed; a
+ * cluster's Kubernetes version, pods bound to it and reported running; and the cloud's load
+ * balancer controller, giving each LoadBalancer Service an address. Nothing is executed; a
  * pod is reported Ready at once, except pods served by a process of the test (an out-of-cluster
  * istiod), which get that process's address and become Ready when its readiness URL answers,
  * as a kubelet's readiness probe would decide.
@@ -24,6 +25,7 @@ export class FakeKubelet {
   private stopped = false;
   private loop?: Promise<void>;
   private nextIp = 1;
+  private nextLoadBalancer = 0;
   private readonly ips = new Map<string, string>();
   /** By the name of what serves them (e.g. the istiod Deployment), which may change its pods' labels. */
   private readonly served = new Map<string, ServedPods>();
@@ -109,6 +111,12 @@ export class FakeKubelet {
   }
 
   private async tick(): Promise<void> {
+    const services = await this.api.list<Obj>('/api/v1/services');
+    for (const svc of services) {
+      if (svc.spec.type !== 'LoadBalancer' || svc.status?.loadBalancer?.ingress?.length) continue;
+      const ip = `198.18.0.${(this.nextLoadBalancer++ % 250) + 1}`;
+      await this.api.request('PATCH', `/api/v1/namespaces/${svc.metadata.namespace}/services/${svc.metadata.name}/status`, {}, { status: { loadBalancer: { ingress: [{ ip }] } } }, 'application/merge-patch+json');
+    }
     const pods = await this.api.list<Obj>('/api/v1/pods');
     for (const pod of pods) {
       if (pod.metadata.deletionTimestamp) {

@@ -75,7 +75,6 @@ export class LiveScenario {
   async sync(objects: readonly Obj[], { hooks = false } = {}): Promise<void> {
     for (const step of syncSteps(objects)) {
       if (step.phase === 'PostSync' && !hooks) break;
-      // An istiod's pods get its address from their first status on, as a kubelet gives a pod its IP.
       const istiods = step.objects.filter(isIstiod).map((d) => ({ deployment: d, ip: this.addressFor(d) }));
       this.rejections.push(...serverSideApply(this.cluster, step.objects));
       this.applied += step.objects.length;
@@ -84,8 +83,12 @@ export class LiveScenario {
     }
   }
 
-  /** The address of a Deployment's istiod: claimed once, kept when the Deployment changes. */
-  private addressFor(deployment: Obj): string {
+  /**
+   * The address of a Deployment's istiod: claimed once, kept when the Deployment changes, and
+   * handed to its pods from their first status on, as a kubelet gives a pod its IP. Call it
+   * before the Deployment is applied.
+   */
+  addressFor(deployment: Obj): string {
     const name = deployment.metadata.name;
     let ip = this.ips.get(name);
     if (!ip) {
@@ -98,7 +101,7 @@ export class LiveScenario {
   }
 
   /** Starts a Deployment's istiod, or restarts it with the Deployment's new settings, as a rollout would. */
-  private async startIstiod(deployment: Obj, ip: string): Promise<void> {
+  async startIstiod(deployment: Obj, ip: string): Promise<void> {
     const revisionName = deployment.spec.template.metadata.labels['istio.io/rev'] ?? 'default';
     const revision = revisionOf(this.config.istio, revisionName);
     if (!revision) throw new Error(`${deployment.metadata.name}: no revision ${revisionName} in ${this.config.name}`);

@@ -4,7 +4,7 @@
 // fluxcd/pkg/ssa applies the result with server-side apply in stages and waits for it to become
 // ready when the Kustomization asks for it.
 //
-// Usage: flux-apply --kubeconfig FILE --source DIR KUSTOMIZATION.yaml...
+// Usage: flux-apply --kubeconfig FILE --source DIR [--max-timeout D] KUSTOMIZATION.yaml...
 // Kustomizations are reconciled in the order given; the caller orders them by dependsOn.
 package main
 
@@ -31,6 +31,7 @@ import (
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the cluster (required)")
 	source := flag.String("source", "", "root of the source the Kustomizations' paths are relative to (required)")
+	flag.DurationVar(&maxTimeout, "max-timeout", 0, "cap on each Kustomization's timeout (0: none)")
 	flag.Parse()
 	if *kubeconfig == "" || *source == "" || flag.NArg() == 0 {
 		flag.Usage()
@@ -130,7 +131,18 @@ func securePath(root, path string) (string, error) {
 	return dir, nil
 }
 
+var maxTimeout time.Duration
+
 func timeoutOf(ks *unstructured.Unstructured) time.Duration {
+	d := specTimeout(ks)
+	if maxTimeout > 0 && d > maxTimeout {
+		return maxTimeout
+	}
+	return d
+}
+
+// specTimeout is the controller's rule: spec.timeout, else spec.interval.
+func specTimeout(ks *unstructured.Unstructured) time.Duration {
 	if s, ok, _ := unstructured.NestedString(ks.Object, "spec", "timeout"); ok {
 		if d, err := time.ParseDuration(s); err == nil {
 			return d
@@ -141,5 +153,5 @@ func timeoutOf(ks *unstructured.Unstructured) time.Duration {
 			return d
 		}
 	}
-	return 5 * time.Minute
+	return 10 * time.Minute
 }
