@@ -58,6 +58,14 @@ const RESTRICTED_WHY =
 
 const VALUE_DIFFERENCES: readonly ValueDifference[] = [
   {
+    object: 'Service istio-ingress/istio-ingressgateway',
+    field: ['ports', 'status-port', 'appProtocol'],
+    upstream: undefined,
+    meshc: 'tcp',
+    why: 'The name `status-port` names no protocol, so Istio would guess it and `istioctl validate` rejects the Service. ' +
+      '`tcp`, not `http`: some cloud load balancers probe `/` over HTTP for an HTTP port, a path the health endpoint does not serve.',
+  },
+  {
     object: DEPLOYMENT,
     field: ['strategy'],
     upstream: undefined,

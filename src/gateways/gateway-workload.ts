@@ -22,6 +22,14 @@ export interface GatewayWorkloadProps {
   readonly release: IstioRelease;
 }
 
+/**
+ * The health port keeps the name load balancers know (`status-port`), which names no protocol:
+ * Istio would have to guess it, and istioctl rejects such a Service. `tcp` rather than `http`
+ * because some cloud load balancers switch their health probe to HTTP on `/` for an HTTP
+ * appProtocol, a path the health endpoint does not serve.
+ */
+const HEALTH_APP_PROTOCOL = 'tcp';
+
 /** Envoy drains listeners for this long on shutdown; upstream's chart value. */
 const TERMINATION_GRACE_SECONDS = 30;
 
@@ -66,6 +74,7 @@ export class GatewayWorkload extends Construct {
           protocol: p.protocol,
           targetPort: k8s.IntOrString.fromNumber(p.targetPort),
           ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+          ...(p.targetPort === ProxyPorts.HEALTH ? { appProtocol: HEALTH_APP_PROTOCOL } : {}),
         })),
         ...(service.loadBalancerSourceRanges.length ? { loadBalancerSourceRanges: [...service.loadBalancerSourceRanges] } : {}),
         ...(service.externalTrafficPolicy ? { externalTrafficPolicy: service.externalTrafficPolicy } : {}),
