@@ -171,8 +171,8 @@ describe('policy warnings', () => {
     {
       name: 'an ALLOW shadowed by a mesh-wide DENY with the same rule',
       yaml:
-        '    policies:\n      namespaces:\n        istio-system:\n          authorizationPolicies:\n            no-admin:\n              action: DENY\n              rules: [{ to: [{ paths: ["/admin"] }] }]\n' +
-        '        shop:\n          authorizationPolicies:\n            admin:\n              rules: [{ to: [{ paths: ["/admin"] }] }]\n',
+        '    policies:\n      namespaces:\n        istio-system:\n          authorizationPolicies:\n            no-admin:\n              action: DENY\n              rules: [{ to: [{ paths: ["/admin"], ports: [8080] }] }]\n' +
+        '        shop:\n          authorizationPolicies:\n            admin:\n              rules: [{ to: [{ paths: ["/admin"], ports: [8080] }] }]\n',
       warnings: [
         'fleet.yaml:16:13: warning: clusters[0].policies.namespaces.shop.authorizationPolicies.admin: cluster "a": authorization policy "admin" in namespace "shop" never allows anything: DENY policy "no-admin" in namespace "istio-system" matches every request it matches',
       ],
@@ -192,6 +192,41 @@ describe('policy warnings', () => {
       '          authorizationPolicies:\n            allow-get:\n              rules: [{ to: [{ methods: [GET] }] }]\n' +
       '            deny-cart:\n              action: DENY\n              selector: { app: cart }\n              rules: [{}]\n';
     expect(warningsOf(yaml)).toEqual([]);
+  });
+
+  describe('a DENY rule that only HTTP requests can narrow', () => {
+    const deny = (rule: string, action = 'DENY') => SHOP + `          authorizationPolicies:\n            p:\n              action: ${action}\n              rules:\n                - ${rule}\n`;
+    const at = 'clusters[0].policies.namespaces.shop.authorizationPolicies.p.rules[0]';
+    const label = 'cluster "a": authorization policy "p" in namespace "shop"';
+
+    it.each([
+      {
+        name: 'a "to" without ports',
+        rule: 'to: [{ paths: ["/admin/*"], methods: [POST] }]',
+        warning: `fleet.yaml:14:23: warning: ${at}.to: ${label}: this DENY rule's "to" matches only HTTP attributes, which TCP connections lack: on TCP ports Istio ignores them and the rule denies every connection to the workloads it selects; name the HTTP ports the rule is for in "to" (ports)`,
+      },
+      {
+        name: 'a "to" without ports beside a "from" a connection carries',
+        rule: 'to: [{ paths: ["/admin/*"] }]\n                  from: [{ notIpBlocks: [10.0.0.0/8] }]',
+        warning: `fleet.yaml:14:23: warning: ${at}.to: ${label}: this DENY rule's "to" matches only HTTP attributes, which TCP connections lack: on TCP ports Istio ignores them and the rule denies every connection its "from" matches; name the HTTP ports the rule is for in "to" (ports)`,
+      },
+      {
+        name: 'a "from" alone with only end-user identities',
+        rule: 'from: [{ notRequestPrincipals: ["*"] }]',
+        warning: `fleet.yaml:14:25: warning: ${at}.from: ${label}: this DENY rule's "from" matches only HTTP attributes, which TCP connections lack: on TCP ports Istio ignores them and the rule denies every connection to the workloads it selects; name the HTTP ports the rule is for in "to" (ports)`,
+      },
+    ])('warns about $name, at the part to fix', ({ rule, warning }) => expect(warningsOf(deny(rule))).toEqual([warning]));
+
+    it.each([
+      { name: 'a "to" with ports', rule: 'to: [{ paths: ["/admin/*"], ports: [8080] }]' },
+      { name: 'a "to" with notPorts', rule: 'to: [{ methods: [DELETE], notPorts: [9090] }]' },
+      { name: 'a "from" alone with a field a connection carries', rule: 'from: [{ requestPrincipals: ["*"], namespaces: [web] }]' },
+      { name: 'conditions alone', rule: 'when: [{ key: "request.headers[x-debug]", values: ["1"] }]' },
+    ])('is silent for $name', ({ rule }) => expect(warningsOf(deny(rule))).toEqual([]));
+
+    it.each(['ALLOW', 'AUDIT'])('is silent for %s, where ignoring HTTP attributes on TCP ports never denies more', (action) => {
+      expect(warningsOf(deny('to: [{ paths: ["/admin/*"] }]', action))).toEqual([]);
+    });
   });
 
   it('accepts principals of an aliased trust domain and wildcards', () => {

@@ -251,6 +251,7 @@ function resolveAuthorizationPolicy(
   }
 
   const rules = (p.rules ?? []).map((rule, r) => resolveRule(rule, [...path, 'rules', r], label, ctx, env.trustDomain, ownDomains));
+  if (action === 'DENY') rules.forEach((rule, r) => warnHttpOnlyDeny(rule, [...path, 'rules', r], label, ctx));
   return { name, namespace, action, ...(action === 'CUSTOM' && p.provider ? { provider: p.provider } : {}), selector: nonEmpty(p.selector), rules };
 }
 
@@ -310,6 +311,27 @@ function neverMatches(
     [...at, negField],
     `${label}: ${both.map((v) => JSON.stringify(String(v))).join(', ')} ${both.length > 1 ? 'are' : 'is'} in both ${field} and ${negField}` +
       (whole ? '; this can never match' : `; ${both.length > 1 ? 'they' : 'it'} can never match, so listing ${both.length > 1 ? 'them' : 'it'} in ${field} has no effect`),
+  );
+}
+
+/** Source fields Istio can match on a TCP connection; the others exist only in HTTP requests. */
+const TCP_SOURCE_FIELDS = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
+
+/**
+ * On a TCP port Istio ignores the HTTP-only parts of a DENY rule instead of the rule, so the rule
+ * denies more than it says: every connection, when nothing else is left. The shapes are those
+ * Istio's own validation warns about: a `to` without ports, or a `from` alone without any field
+ * a connection carries.
+ */
+function warnHttpOnlyDeny(rule: AuthorizationRule, path: Path, label: string, ctx: ResolveContext) {
+  const portsInTo = rule.to.some((op) => op.ports !== undefined || op.notPorts !== undefined);
+  const tcpInFrom = rule.from.some((src) => TCP_SOURCE_FIELDS.some((f) => src[f] !== undefined));
+  const part = rule.to.length > 0 ? 'to' : 'from';
+  if (part === 'to' ? portsInTo : rule.from.length === 0 || tcpInFrom) return;
+  const denied = part === 'to' && tcpInFrom ? 'every connection its "from" matches' : 'every connection to the workloads it selects';
+  ctx.warn(
+    [...path, part],
+    `${label}: this DENY rule's "${part}" matches only HTTP attributes, which TCP connections lack: on TCP ports Istio ignores them and the rule denies ${denied}; name the HTTP ports the rule is for in "to" (ports)`,
   );
 }
 
