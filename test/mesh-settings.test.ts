@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadFleetText } from '../src/pipeline';
 import { loadCrdValidator } from './support/crd-validator';
-import { loadCluster, rejectionOf, singleCluster } from './support/fleet';
+import { HEADER, loadCluster, rejectionOf, singleCluster } from './support/fleet';
 import { find, manifests, type Manifest } from './support/objects';
 
 const objectsOf = (extra: string) => manifests(loadCluster(singleCluster(extra)));
@@ -233,6 +233,40 @@ describe('istiod fine-tuning', () => {
       'mesh.yaml:10:30: error: clusters[0].controlPlane.istiod.rollout.maxSurge: must be a number or a percentage such as 1 or 25%, got "10x"',
       'mesh.yaml:10:51: error: clusters[0].controlPlane.istiod.rollout.maxUnavailable: must be a number or a percentage from 0% to 100%, such as 0 or 25%, got "101%"',
     ].map((e) => e.replace('mesh.yaml', 'fleet.yaml')));
+  });
+
+  describe('JWKS fetches', () => {
+    const blocked = (extra: string) => istiodEnv(objectsOf(extra)).BLOCKED_CIDRS_IN_JWKS_URIS;
+    const cidrs = (list: string) => `    controlPlane:\n      istiod:\n        jwksBlockedCIDRs: ${list}\n`;
+
+    it('keep istiod away from its own host, loopback and link-local addresses (cloud metadata) by default', () => {
+      expect(blocked('')).toBe('0.0.0.0/8,127.0.0.0/8,169.254.0.0/16,::/128,::1/128,fe80::/10');
+    });
+
+    it('block the ranges the fleet file lists, in its order, and nothing with an empty list', () => {
+      expect(blocked(cidrs('[10.0.0.0/8, "fd00:ec2::254/128", 169.254.0.0/16]'))).toBe('10.0.0.0/8,fd00:ec2::254/128,169.254.0.0/16');
+      expect(Object.keys(istiodEnv(objectsOf(cidrs('[]'))))).not.toContain('BLOCKED_CIDRS_IN_JWKS_URIS');
+    });
+
+    it('reach every revision\'s istiod', () => {
+      const o = manifests(loadCluster(`${HEADER}clusters:\n  - name: one\n    kubernetesVersion: "1.33"\n    istio:\n      revisions: [{ version: "1.29.6", name: default }, { version: "1.30.3" }]\n`));
+      const envs = o.filter((x) => x.kind === 'Deployment' && x.metadata.labels.app === 'istiod').map((d) => d.spec.template.spec.containers[0].env.find((e: any) => e.name === 'BLOCKED_CIDRS_IN_JWKS_URIS')?.value);
+      expect(envs).toEqual(['0.0.0.0/8,127.0.0.0/8,169.254.0.0/16,::/128,::1/128,fe80::/10', '0.0.0.0/8,127.0.0.0/8,169.254.0.0/16,::/128,::1/128,fe80::/10']);
+    });
+
+    it('reject what is not a CIDR, and the variable set by hand', () => {
+      expect(errorsOf(singleCluster(cidrs('[169.254.0.0, 10.0.0.0/33, "fe80::/129", "fe80:::1/64", 300.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8]')))).toEqual([
+        'fleet.yaml:10:28: error: clusters[0].controlPlane.istiod.jwksBlockedCIDRs[0]: must be an IPv4 or IPv6 CIDR such as 169.254.0.0/16 or fe80::/10, got "169.254.0.0"',
+        'fleet.yaml:10:41: error: clusters[0].controlPlane.istiod.jwksBlockedCIDRs[1]: must be an IPv4 or IPv6 CIDR such as 169.254.0.0/16 or fe80::/10, got "10.0.0.0/33"',
+        'fleet.yaml:10:54: error: clusters[0].controlPlane.istiod.jwksBlockedCIDRs[2]: must be an IPv4 or IPv6 CIDR such as 169.254.0.0/16 or fe80::/10, got "fe80::/129"',
+        'fleet.yaml:10:68: error: clusters[0].controlPlane.istiod.jwksBlockedCIDRs[3]: must be an IPv4 or IPv6 CIDR such as 169.254.0.0/16 or fe80::/10, got "fe80:::1/64"',
+        'fleet.yaml:10:83: error: clusters[0].controlPlane.istiod.jwksBlockedCIDRs[4]: must be an IPv4 or IPv6 CIDR such as 169.254.0.0/16 or fe80::/10, got "300.0.0.0/8"',
+        'fleet.yaml:10:108: error: clusters[0].controlPlane.istiod.jwksBlockedCIDRs[6]: "10.0.0.0/8" is a duplicate of item [5]; list items must be unique',
+      ]);
+      expect(errorsOf(singleCluster('    controlPlane:\n      istiod:\n        env: { BLOCKED_CIDRS_IN_JWKS_URIS: "" }\n'))).toEqual([
+        'fleet.yaml:10:44: error: clusters[0].controlPlane.istiod.env.BLOCKED_CIDRS_IN_JWKS_URIS: cluster "one": istiod env BLOCKED_CIDRS_IN_JWKS_URIS is set by meshc from the fleet file and cannot be overridden',
+      ]);
+    });
   });
 
   it('renders a mesh config every object of which validates against the CRDs', () => {

@@ -105,6 +105,16 @@ const VALUE_DIFFERENCES: readonly ValueDifference[] = [
   },
   {
     object: 'Deployment istio-system/istiod',
+    field: ['containers', 'discovery', 'env', 'BLOCKED_CIDRS_IN_JWKS_URIS'],
+    upstream: undefined,
+    meshc: { value: '0.0.0.0/8,127.0.0.0/8,169.254.0.0/16,::/128,::1/128,fe80::/10' },
+    why:
+      'istiod fetches the signing keys of every RequestAuthentication issuer from wherever its URL resolves; unrestricted, a ' +
+      'policy author can make istiod request its own host or the cloud metadata endpoint. meshc blocks the ranges a key URL ' +
+      'never legitimately points at (`controlPlane.istiod.jwksBlockedCIDRs`; empty for upstream\'s behaviour).',
+  },
+  {
+    object: 'Deployment istio-system/istiod',
     field: ['securityContext'],
     upstream: undefined,
     meshc: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },

@@ -12,7 +12,7 @@ import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
 import { PoliciesSchema, TrustDomainAliasesSchema } from './policies-schema';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
-import { DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, DURATION, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
+import { DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, DURATION, IP_CIDR, IP_CIDR_MESSAGE, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
 export type { ResourcesInput } from './tuning-schema';
 
 export const FLEET_API_VERSION = 'meshc.dev/v1alpha1';
@@ -45,6 +45,14 @@ export const IstiodSchema = obj(
       patternMessage: 'must be a duration such as 30m, 1h or 90s',
     }),
     enableAnalysis: bool({ description: 'Run configuration analysis inside istiod and report into resource status.', default: false }),
+    jwksBlockedCIDRs: arr(str({ pattern: IP_CIDR, patternMessage: IP_CIDR_MESSAGE }), {
+      description:
+        'Address ranges istiod never connects to when it fetches the signing keys of a RequestAuthentication issuer (`jwksUri`, or OpenID discovery), whatever the name resolves to (`BLOCKED_CIDRS_IN_JWKS_URIS`). ' +
+        'The default blocks what a key URL never legitimately points at: "this host" (0.0.0.0/8, ::/128, which Linux connects to itself), loopback and link-local addresses, cloud metadata endpoints such as 169.254.169.254 included. ' +
+        'Add private ranges no issuer lives in; an empty list lifts the restriction.',
+      default: ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '::/128', '::1/128', 'fe80::/10'],
+      uniqueItems: true,
+    }),
     env: record(str(), {
       description: 'Extra environment variables for istiod (feature flags). Variables meshc sets itself cannot be overridden here.',
       keyPattern: ENV_NAME,

@@ -182,6 +182,7 @@ function resolveCluster(input: FleetFile, index: number, report: Report, options
         traceSampling: i.traceSampling!,
         keepaliveMaxServerConnectionAge: i.keepaliveMaxServerConnectionAge!,
         enableAnalysis: i.enableAnalysis!,
+        jwksBlockedCIDRs: i.jwksBlockedCIDRs!,
         env: i.env ?? {},
       },
     },

@@ -30,6 +30,7 @@ export const ISTIOD_MANAGED_ENV = [
   'PLATFORM',
   'ENABLE_NATIVE_SIDECARS',
   'PILOT_HTTP10',
+  'BLOCKED_CIDRS_IN_JWKS_URIS',
   ...WIRING_ISTIOD_ENV,
 ] as const;
 
@@ -55,6 +56,9 @@ export function istiodEnv(cluster: ClusterConfig, revision: RevisionConfig = pri
     { name: 'PLATFORM', value: '' },
     // istiod injects native sidecars by default on the Kubernetes versions meshc supports.
     ...(cluster.sidecar.nativeSidecars ? [] : [{ name: 'ENABLE_NATIVE_SIDECARS', value: 'false' }]),
+    // Unset, istiod fetches an issuer's keys from wherever its URL resolves, its own host and the
+    // cloud metadata endpoint included.
+    ...(cp.istiod.jwksBlockedCIDRs.length > 0 ? [{ name: 'BLOCKED_CIDRS_IN_JWKS_URIS', value: cp.istiod.jwksBlockedCIDRs.join(',') }] : []),
     ...meshSettingsIstiodEnv(cluster.mesh),
     ...wiringIstiodEnv(cluster.wiring),
   ];
