@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { formatDiagnostic } from '../src/config/diagnostic';
 import { loadFleetText } from '../src/pipeline';
 import { loadCrdValidator } from './support/crd-validator';
 import { HEADER, loadCluster, rejectionOf, singleCluster } from './support/fleet';
@@ -16,6 +17,16 @@ const istiodEnv = (objects: Manifest[]) =>
   Object.fromEntries(istiod(objects).spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
 
 const errorsOf = (text: string) => rejectionOf(text, { errorsOnly: true });
+
+describe('deprecated mesh settings', () => {
+  it('warns that dnsAutoAllocate is deprecated and replaced by istiod\'s own address allocation', () => {
+    const { warnings } = loadFleetText('fleet.yaml', singleCluster('    mesh: { dnsProxying: true, dnsAutoAllocate: true }\n'));
+    expect(warnings.map(formatDiagnostic)).toEqual([
+      'fleet.yaml:8:49: warning: clusters[0].mesh.dnsAutoAllocate: cluster "one": dnsAutoAllocate sets ISTIO_META_DNS_AUTO_ALLOCATE, which Istio deprecates since 1.25: istiod itself gives ServiceEntries without addresses one (PILOT_ENABLE_IP_AUTOALLOCATE, on by default) and DNS proxying answers with it; remove dnsAutoAllocate',
+    ]);
+    expect(loadFleetText('fleet.yaml', singleCluster('    mesh: { dnsProxying: true }\n')).warnings).toEqual([]);
+  });
+});
 
 describe('mesh settings reach MeshConfig and istiod', () => {
   const cases: { name: string; yaml: string; check: (objects: Manifest[]) => void }[] = [

@@ -32,7 +32,10 @@ export const MeshSettingsSchema = obj(
       default: 'ALLOW_ANY',
     }),
     dnsProxying: bool({ description: 'Proxies answer DNS queries themselves (ISTIO_META_DNS_CAPTURE), resolving ServiceEntry hosts.', default: false }),
-    dnsAutoAllocate: bool({ description: 'With DNS proxying, give ServiceEntry hosts without addresses a virtual IP (ISTIO_META_DNS_AUTO_ALLOCATE).', default: false }),
+    dnsAutoAllocate: bool({
+      description: 'With DNS proxying, give ServiceEntry hosts without addresses a virtual IP in the proxy (ISTIO_META_DNS_AUTO_ALLOCATE). Deprecated by Istio, with a warning: istiod now allocates those addresses itself, by default.',
+      default: false,
+    }),
     prometheusMerge: bool({ description: 'Merge application metrics into the proxy\'s Prometheus endpoint (enablePrometheusMerge).', default: true }),
     http10: bool({ description: 'Accept HTTP/1.0 requests (istiod PILOT_HTTP10).', default: false }),
     idleTimeout: str({ description: 'Idle timeout of proxied TCP connections (ISTIO_META_IDLE_TIMEOUT); unset: Envoy\'s 1h.', pattern: DURATION, patternMessage: 'must be a duration such as 30m or 1h' }),

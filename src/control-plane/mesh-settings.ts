@@ -68,6 +68,12 @@ export function resolveMeshSettings(input: MeshSettingsInput | undefined, ctx: R
       for (const f of HTTP_ONLY) if (p[f] !== undefined) ctx.fail(['mesh', 'extensionProviders', i, f], `${f} applies only to type http`);
     }
   });
+  if (m.dnsAutoAllocate) {
+    ctx.warn(
+      ['mesh', 'dnsAutoAllocate'],
+      'dnsAutoAllocate sets ISTIO_META_DNS_AUTO_ALLOCATE, which Istio deprecates since 1.25: istiod itself gives ServiceEntries without addresses one (PILOT_ENABLE_IP_AUTOALLOCATE, on by default) and DNS proxying answers with it; remove dnsAutoAllocate',
+    );
+  }
   for (const key of Object.keys(m.meshConfig ?? {})) {
     if (MANAGED_FIELDS.includes(key)) {
       ctx.fail(['mesh', 'meshConfig', key], `MeshConfig field "${key}" is set by meshc from typed settings; use those instead`);
