@@ -8,9 +8,11 @@ import type { ClusterConfig } from '../src/config/cluster-config';
 import { revisionOf, type RevisionConfig } from '../src/config/resolve-istio';
 import { revisioned } from '../src/control-plane/metadata';
 import { ISTIO_JUDGES } from './e2e/toolchain';
+import { STAND_IN_ANNOTATION } from './live/fake-operators';
 import { isIstiod, LiveScenario } from './live/scenario';
 import { waitFor } from './live/processes';
 import { exampleClusters, manifests } from './support/objects';
+import { injectFor, podOf } from './support/injection-case';
 
 type Obj = Record<string, any>;
 
@@ -39,11 +41,42 @@ function appDeployment(namespace: string, optIn: boolean): Obj {
         metadata: { labels },
         spec: {
           containers: [
-            { name: 'app', image: 'registry.example/app:1', ports: [{ name: 'http', containerPort: APP_PORT }], readinessProbe: { httpGet: { path: '/ready', port: APP_PORT } } },
+            // Written as the API server stores it (defaults filled in), so the offline judge sees the same pod.
+            {
+              name: 'app',
+              image: 'registry.example/app:1',
+              ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/ready', port: APP_PORT, scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+            },
           ],
         },
       },
     },
+  };
+}
+
+/** CPU in millicores, memory in bytes: the API server stores quantities in canonical form. */
+function quantity(q: string | number): number {
+  const m = /^([0-9.]+)(m|k|M|G|Ki|Mi|Gi)?$/.exec(String(q));
+  if (!m) throw new Error(`unexpected quantity ${q}`);
+  const factor: Record<string, number> = { '': 1, m: 0.001, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+  return Number(m[1]) * factor[m[2] ?? ''];
+}
+
+/** The injected proxy without what the API server defaults after admission. */
+function comparableProxy(c: Obj): Obj {
+  const resources = (r: Obj | undefined) => Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [k, quantity(v as string)]));
+  return {
+    image: c.image,
+    args: c.args,
+    env: (c.env ?? []).map((e: Obj) => [e.name, e.value ?? null]),
+    requests: resources(c.resources?.requests),
+    limits: resources(c.resources?.limits),
+    securityContext: c.securityContext,
+    // The ServiceAccount admission plugin mounts the API token into every container after the webhook.
+    volumeMounts: (c.volumeMounts ?? []).filter((v: Obj) => !v.name.startsWith('kube-api-access-')).map((v: Obj) => [v.name, v.mountPath]),
+    ports: (c.ports ?? []).map((p: Obj) => [p.name, p.containerPort]),
+    restartPolicy: c.restartPolicy,
   };
 }
 
@@ -70,6 +103,21 @@ describe.each(exampleClusters().map((c) => [c.name, c] as const))('example clust
     expect(live.applied).toBe(objects.length);
     expect(live.rejections).toEqual([]);
     expect(live.kubelet.errors).toEqual([]);
+    expect(live.operators.errors).toEqual([]);
+    expect([...live.kubelet.waiting]).toEqual([]);
+  });
+
+  it('mounts in every pod only what exists: meshc\'s objects, and the Secrets its ExternalSecrets and Certificates ask the operators for', async () => {
+    const asked = objects
+      .filter((o) => o.kind === 'ExternalSecret' || o.kind === 'Certificate')
+      .map((o) => `${o.metadata.namespace}/${o.kind === 'Certificate' ? o.spec.secretName : (o.spec.target?.name ?? o.metadata.name)}`)
+      .sort();
+    const provided = async () =>
+      (await live.cluster.admin().list<Obj>('/api/v1/secrets')).filter((s) => s.metadata.annotations?.[STAND_IN_ANNOTATION]).map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort();
+    // The operators work asynchronously, as the real ones do.
+    await waitFor('the operators\' Secrets', async () => (JSON.stringify(await provided()) === JSON.stringify(asked) ? true : undefined), 10_000).catch(() => undefined);
+    expect(await provided()).toEqual(asked);
+    expect([...live.kubelet.waiting]).toEqual([]);
   });
 
   it('runs each revision\'s istiod ready on meshc\'s ConfigMaps and RBAC, without an error in its log', () => {
@@ -144,6 +192,13 @@ describe.each(exampleClusters().map((c) => [c.name, c] as const))('example clust
       expect(app.readinessProbe.httpGet).toEqual({ path: '/app-health/app/readyz', port: 15020, scheme: 'HTTP' });
       expect(JSON.parse(envOf(proxy).ISTIO_KUBE_APP_PROBERS)).toEqual({ '/app-health/app/readyz': { httpGet: { path: '/ready', port: APP_PORT, scheme: 'HTTP' }, timeoutSeconds: 1 } });
       expect(JSON.parse(pod.metadata.annotations['sidecar.istio.io/status']).revision).toBe(route.revision.name);
+    });
+
+    it.each(routes.map((r) => [r.namespace, r] as const))('in %s get what the offline judge injects', async (_, route) => {
+      const pod = await waitFor(`a pod in ${route.namespace}`, async () => (await live.cluster.admin().list<Obj>(`/api/v1/namespaces/${route.namespace}/pods`))[0]);
+      const workload = appDeployment(route.namespace, config.sidecar.injection === 'disabled');
+      const offline = podOf(injectFor(config, workload, { objects, revision: route.revision.name, standIn: true }));
+      expect(comparableProxy(proxyOf(pod))).toEqual(comparableProxy(proxyOf(offline)));
     });
   });
 

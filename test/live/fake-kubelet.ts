@@ -1,7 +1,8 @@
 /**
  * Plays the one node of a live cluster, as far as the API server can tell: a Ready Node of the
- * cluster's Kubernetes version, pods bound to it and reported running; and the cloud's load
- * balancer controller, giving each LoadBalancer Service an address. Nothing is executed; a
+ * cluster's Kubernetes version, pods bound to it and reported running once every Secret and
+ * ConfigMap they mount exists; and the cloud's load balancer controller, giving each
+ * LoadBalancer Service an address. Nothing is executed; a
  * pod is reported Ready at once, except pods served by a process of the test (an out-of-cluster
  * istiod), which get that process's address and become Ready when its readiness URL answers,
  * as a kubelet's readiness probe would decide.
@@ -32,6 +33,8 @@ export class FakeKubelet {
   /** Pods the test finishes itself (e.g. a Job it ran), by namespace/name: never reported running. */
   private readonly finished = new Map<string, 'Succeeded' | 'Failed'>();
   errors: string[] = [];
+  /** Pods held back, by namespace/name, with the volumes they wait for. */
+  readonly waiting = new Map<string, string[]>();
 
   constructor(
     private readonly api: KubeClient,
@@ -139,8 +142,40 @@ export class FakeKubelet {
       const ready = served ? await answers(served.readyUrl) : true;
       const wasReady = pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True') ?? false;
       if (pod.status?.phase === 'Running' && wasReady === ready) continue;
+      if (pod.status?.phase !== 'Running') {
+        const missing = await this.missingVolumes(pod);
+        if (missing.length > 0) {
+          // A kubelet cannot mount what does not exist: the pod waits, as in ContainerCreating.
+          this.waiting.set(key, missing);
+          continue;
+        }
+        this.waiting.delete(key);
+      }
       await this.patchStatus(pod, this.runningStatus(pod, served?.ip ?? this.ipOf(pod), ready));
     }
+  }
+
+  /** Secrets and ConfigMaps a pod needs (not marked optional) that do not exist. */
+  private async missingVolumes(pod: Obj): Promise<string[]> {
+    const ns = pod.metadata.namespace;
+    const refs: { kind: 'secrets' | 'configmaps'; name: string }[] = [];
+    for (const v of pod.spec.volumes ?? []) {
+      if (v.secret && !v.secret.optional) refs.push({ kind: 'secrets', name: v.secret.secretName });
+      if (v.configMap && !v.configMap.optional) refs.push({ kind: 'configmaps', name: v.configMap.name });
+      for (const source of v.projected?.sources ?? []) {
+        if (source.secret && !source.secret.optional) refs.push({ kind: 'secrets', name: source.secret.name });
+        if (source.configMap && !source.configMap.optional) refs.push({ kind: 'configmaps', name: source.configMap.name });
+      }
+    }
+    const missing: string[] = [];
+    for (const ref of refs) {
+      const found = await this.api.request('GET', `/api/v1/namespaces/${ns}/${ref.kind}/${ref.name}`).then(
+        () => true,
+        () => false,
+      );
+      if (!found) missing.push(`${ref.kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${ns}/${ref.name}`);
+    }
+    return missing;
   }
 
   private ipOf(pod: Obj): string {

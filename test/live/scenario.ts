@@ -14,6 +14,7 @@ import { SHARED_DIR } from '../support/crd-validator';
 import { argoOrder, serverSideApply, syncSteps, waitHealthy, type Rejection } from './argo-sync';
 import { LiveCluster } from './cluster';
 import { FakeKubelet } from './fake-kubelet';
+import { FakeOperators } from './fake-operators';
 import { claimAddress, istiodReadyUrl, releaseAddress, startIstiod, waitIstiodReady, type IstiodRun } from './istiod';
 
 type Obj = Record<string, any>;
@@ -38,6 +39,7 @@ export class LiveScenario {
   private constructor(
     readonly cluster: LiveCluster,
     readonly kubelet: FakeKubelet,
+    readonly operators: FakeOperators,
     /** The fleet's view of the cluster; `sync` of another render of it updates this. */
     public config: ClusterConfig,
   ) {}
@@ -46,7 +48,9 @@ export class LiveScenario {
     const cluster = await LiveCluster.start({ name: config.name, keep: process.env.MESHC_LIVE_KEEP === '1' });
     const kubelet = new FakeKubelet(cluster.admin(), `v${config.kubernetesVersion}.0`);
     await kubelet.start();
-    return new LiveScenario(cluster, kubelet, config);
+    const operators = new FakeOperators(cluster.admin());
+    operators.start();
+    return new LiveScenario(cluster, kubelet, operators, config);
   }
 
   /**
@@ -79,7 +83,10 @@ export class LiveScenario {
       this.rejections.push(...serverSideApply(this.cluster, step.objects));
       this.applied += step.objects.length;
       for (const { deployment, ip } of istiods) await this.startIstiod(deployment, ip);
-      await waitHealthy(this.cluster, step.objects.filter((o) => o.kind !== 'Job'));
+      await waitHealthy(this.cluster, step.objects.filter((o) => o.kind !== 'Job')).catch((err: Error) => {
+        const waiting = [...this.kubelet.waiting].map(([pod, missing]) => `${pod} waits for ${missing.join(', ')}`);
+        throw new Error([err.message, ...waiting].join('\n'));
+      });
     }
   }
 
@@ -116,6 +123,7 @@ export class LiveScenario {
   }
 
   async stop(): Promise<void> {
+    await this.operators.stop();
     await this.kubelet.stop();
     for (const run of this.istiods) await run.stop();
     await this.cluster.stop();

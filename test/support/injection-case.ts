@@ -17,11 +17,14 @@ export interface InjectOptions {
   readonly values?: (values: Record<string, any>) => void;
   /** The cluster's rendered objects, when the caller has them already. */
   readonly objects?: Manifest[];
+  /** Allow a stand-in istiod for a release without upstream code of its own (live tests compare with what they run). */
+  readonly standIn?: boolean;
 }
 
 /** The webhook request and istiod environment for one revision of a rendered cluster. */
 export interface InjectorSetup {
   readonly istioVersion: string;
+  readonly standIn: boolean;
   readonly env: Record<string, string>;
   readonly request: Omit<WebhookRequest, 'namespace' | 'pod'>;
 }
@@ -41,6 +44,7 @@ export function injectorSetup(cluster: ClusterConfig, options: InjectOptions = {
   const webhook = find(objects, 'MutatingWebhookConfiguration', name('istio-sidecar-injector')).webhooks[0];
   return {
     istioVersion: revision.release.version,
+    standIn: options.standIn ?? false,
     env,
     request: {
       config: injector.config,
@@ -100,6 +104,7 @@ export function webhookResponses(setup: InjectorSetup, workloads: readonly Manif
     setup.istioVersion,
     setup.env,
     workloads.map((w) => ({ ...setup.request, namespace: w.metadata?.namespace ?? 'default', pod: podFor(w) })),
+    { standIn: setup.standIn },
   );
 }
 

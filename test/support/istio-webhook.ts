@@ -5,7 +5,7 @@
  * the status annotation and container ordering are upstream's code, not a copy of it.
  */
 import { spawnSync } from 'node:child_process';
-import { judgeFor, tool } from '../e2e/toolchain';
+import { istiodFor, judgeFor, tool } from '../e2e/toolchain';
 
 export interface WebhookRequest {
   /** The `config` and `values` keys of the injector ConfigMap, as rendered. */
@@ -33,10 +33,11 @@ export interface WebhookResponse {
 
 /**
  * Runs requests through one istiod webhook process of the given release. `env` is istiod's
- * environment (its feature flags are read once, at start, as in istiod).
+ * environment (its feature flags are read once, at start, as in istiod). With `standIn`, a
+ * release without upstream code of its own runs the stand-in the live tests run for it.
  */
-export function callInjectionWebhook(istioVersion: string, env: Record<string, string>, requests: readonly WebhookRequest[]): WebhookResponse[] {
-  const binary = tool(judgeFor(istioVersion).toolchain, 'istio-inject');
+export function callInjectionWebhook(istioVersion: string, env: Record<string, string>, requests: readonly WebhookRequest[], { standIn = false } = {}): WebhookResponse[] {
+  const binary = tool((standIn ? istiodFor(istioVersion) : judgeFor(istioVersion)).toolchain, 'istio-inject');
   const input = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const run = spawnSync(binary, [], {
     input,
