@@ -12,10 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { ClusterConfig } from '../src/config/cluster-config';
 import { injectorValues, sidecarInjectorProps } from '../src/control-plane/sidecar-injector-config';
-import { valuesPathsIn } from '../src/injection/injection-values';
+import { ISTIOD_VALUES, valuesPathsIn } from '../src/injection/injection-values';
 import { proxyTemplate } from '../src/injection/sidecar-template';
 import { SHARED_DIR } from './support/crd-validator';
 import { loadCluster, singleCluster } from './support/fleet';
+import { REPO } from './support/objects';
 import { injectFor, podOf } from './support/injection-case';
 
 const GOLDEN = join(SHARED_DIR, 'reference', 'injection', '1.30.3');
@@ -128,8 +129,17 @@ describe('the templates and their values', () => {
     };
     walk(values, '');
     const read = new Set([...valuesPathsIn(proxyTemplate('sidecar')), ...valuesPathsIn(proxyTemplate('gateway'))]);
-    // istiod itself reads these: the image to inject, and whether to rewrite application probes.
-    const istiodReads = ['global.hub', 'global.tag', 'global.variant', 'global.proxy.image', 'sidecarInjectorWebhook.rewriteAppHTTPProbe'];
+    const istiodReads = ISTIOD_VALUES.map((v) => v.path);
     expect(leaves.filter((l) => !read.has(l) && !istiodReads.includes(l))).toEqual([]);
+  });
+
+  it('carry every value istiod\'s own code reads, but those set elsewhere, and docs/injection.md lists each', () => {
+    const values = injectorValues(sidecarInjectorProps(upstreamTestCluster()));
+    const at = (path: string) => path.split('.').reduce<any>((v, k) => (v && typeof v === 'object' ? v[k] : undefined), values);
+    const doc = readFileSync(join(REPO, 'docs', 'injection.md'), 'utf8');
+    for (const v of ISTIOD_VALUES) {
+      expect(at(v.path) !== undefined, v.path).toBe(v.rendered === true);
+      expect(doc, v.path).toContain(`\`${v.path}\``);
+    }
   });
 });
