@@ -74,7 +74,8 @@ describe('fleet sidecar settings', () => {
     const p = pod(cluster('      nativeSidecars: false\n      holdApplicationUntilProxyStarts: true\n'));
     expect(p.spec.initContainers.map((c: any) => c.name)).toEqual(['istio-init']);
     const proxy = container(p, 'istio-proxy');
-    expect(p.spec.containers.map((c: any) => c.name)).toContain('istio-proxy');
+    // istiod puts the proxy first (reorderPod), reading the mesh config's holdApplicationUntilProxyStarts.
+    expect(p.spec.containers.map((c: any) => c.name)).toEqual(['istio-proxy', 'shop']);
     expect(proxy.restartPolicy).toBeUndefined();
     expect(proxy.lifecycle).toEqual({ postStart: { exec: { command: ['pilot-agent', 'wait'] } } });
     expect(JSON.parse(env(p).PROXY_CONFIG)).toEqual({ holdApplicationUntilProxyStarts: true });
