@@ -142,11 +142,15 @@ describe.each(exampleClusters().map((c) => [c.name, c] as const))('example clust
     }
   });
 
-  it('routes each istiod Service to its own revision\'s pods only', async () => {
+  it('routes each istiod Service, and each tag\'s, to its own revision\'s pods only', async () => {
     const api = live.cluster.admin();
     const ns = config.controlPlane.namespace;
-    for (const run of live.istiods) {
-      const service = revisioned('istiod', run.revision);
+    const services = [
+      ...config.istio.revisions.map((r) => ({ service: revisioned('istiod', r.name), revision: r.name })),
+      ...config.istio.tags.map((t) => ({ service: `istiod-revision-tag-${t.name}`, revision: t.revision })),
+    ];
+    for (const { service, revision } of services) {
+      const run = live.istiods.find((i) => i.revision === revision)!;
       const slices = await waitFor(`endpoints of ${service}`, async () => {
         const list = await api.list<Obj>(`/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, { labelSelector: `kubernetes.io/service-name=${service}` });
         const addresses = list.flatMap((s) => (s.endpoints ?? []).flatMap((e: Obj) => e.addresses));

@@ -132,6 +132,7 @@ describe('a canary: two revisions and two tags', () => {
     // The tag's webhook, the default validator, the gateway injected by default, and the
     // restarter Job that moves the data plane (its name carries the new target).
     expect(changed.filter((p) => !p.startsWith('post-sync/'))).toEqual([
+      'control-plane/istio-system/service-istiod-revision-tag-default.yaml',
       'control-plane/mutatingwebhookconfiguration-istio-revision-tag-default.yaml',
       'control-plane/validatingwebhookconfiguration-istiod-default-validator.yaml',
       'gateways/istio-ingress/deployment-istio-ingressgateway.yaml',
@@ -269,7 +270,9 @@ describe('istiod selectors across revisions', () => {
     expect(istiods.map((d) => d.metadata.name).sort()).toEqual(['istiod', 'istiod-1-30-3']);
     const istiodObjects = objects.filter((o) => ['Service', 'PodDisruptionBudget', 'Deployment'].includes(o.kind) && o.metadata.name.startsWith('istiod'));
     for (const o of istiodObjects) {
-      const own = o.metadata.name;
+      // A tag's Service belongs to the revision the tag points to.
+      const tag = o.metadata.labels?.['istio.io/tag'];
+      const own = tag ? (o.metadata.labels['istio.io/rev'] === 'default' ? 'istiod' : `istiod-${o.metadata.labels['istio.io/rev']}`) : o.metadata.name;
       for (const selector of selectorsOf(o)) expect(revisionOfPods(selector), `${o.kind}/${own} selects ${JSON.stringify(selector)}`).toEqual([own]);
     }
   });
@@ -277,5 +280,19 @@ describe('istiod selectors across revisions', () => {
   it('label a revisioned istiod\'s pods istio: istiod, the default revision\'s istio: pilot, as upstream does', () => {
     expect(find(objects, 'Deployment', 'istiod').spec.template.metadata.labels.istio).toBe('pilot');
     expect(find(objects, 'Deployment', 'istiod-1-30-3').spec.template.metadata.labels.istio).toBe('istiod');
+  });
+});
+
+describe('revision tag Services', () => {
+  const objects = manifests(loadCluster(fleet(CANARY)));
+
+  it('put a Service named for each tag in front of the revision the tag points to, as upstream does', () => {
+    for (const [tag, revision] of [['default', '1-29-6'], ['canary', '1-30-3']]) {
+      const service = find(objects, 'Service', `istiod-revision-tag-${tag}`);
+      const target = find(objects, 'Service', `istiod-${revision}`);
+      expect(service.metadata.namespace).toBe('istio-system');
+      expect(service.metadata.labels).toMatchObject({ 'istio.io/tag': tag, 'istio.io/rev': revision, app: 'istiod' });
+      expect(service.spec).toEqual(target.spec);
+    }
   });
 });

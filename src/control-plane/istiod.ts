@@ -51,6 +51,19 @@ export function istiodSelectors(revision: string): { deployment: Record<string, 
   return { deployment: byRevision, service: byRevision };
 }
 
+/** The spec of a Service in front of a revision's istiod: its own, or a revision tag's. */
+export function istiodServiceSpec(revision: string): k8s.ServiceSpec {
+  return {
+    selector: istiodSelectors(revision).service,
+    ports: [
+      { name: 'grpc-xds', port: IstiodPorts.GRPC_XDS, protocol: 'TCP' },
+      { name: 'https-dns', port: IstiodPorts.TLS_XDS, protocol: 'TCP' },
+      { name: 'https-webhook', port: IstiodPorts.WEBHOOK_SERVICE, targetPort: k8s.IntOrString.fromNumber(IstiodPorts.WEBHOOK), protocol: 'TCP' },
+      { name: 'http-monitoring', port: IstiodPorts.MONITORING, protocol: 'TCP' },
+    ],
+  };
+}
+
 /** Name of a revision's istiod Deployment and Service, which proxies and webhooks dial. */
 export const istiodServiceName = (revision: string): string => revisioned('istiod', revision);
 
@@ -77,18 +90,7 @@ export class Istiod extends Construct {
     };
     const labels = { ...scalerLabels, [Labels.ISTIO]: 'pilot' };
 
-    new k8s.KubeService(this, 'service', {
-      metadata: { name: this.name, namespace, labels },
-      spec: {
-        selector: selectors.service,
-        ports: [
-          { name: 'grpc-xds', port: IstiodPorts.GRPC_XDS, protocol: 'TCP' },
-          { name: 'https-dns', port: IstiodPorts.TLS_XDS, protocol: 'TCP' },
-          { name: 'https-webhook', port: IstiodPorts.WEBHOOK_SERVICE, targetPort: k8s.IntOrString.fromNumber(IstiodPorts.WEBHOOK), protocol: 'TCP' },
-          { name: 'http-monitoring', port: IstiodPorts.MONITORING, protocol: 'TCP' },
-        ],
-      },
-    });
+    new k8s.KubeService(this, 'service', { metadata: { name: this.name, namespace, labels }, spec: istiodServiceSpec(revision) });
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: { name: this.name, namespace, labels },

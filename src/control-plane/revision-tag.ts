@@ -3,14 +3,17 @@
  * `istio.io/rev=<tag>`, pointing at one revision. Moving the tag re-points new pods at another
  * revision without relabelling a single namespace, which is how a canary is promoted.
  *
- * A tag is only a MutatingWebhookConfiguration whose webhooks call the target revision's istiod;
- * the `istio.io/tag` label is how istiod learns which tags point at it.
+ * A tag is a MutatingWebhookConfiguration whose webhooks call the target revision's istiod, and
+ * a Service `istiod-revision-tag-<tag>` in front of that istiod, as upstream renders it. istiod's
+ * tag watcher learns from either (their `istio.io/tag` label) which tags point at it, and so
+ * which resources labelled `istio.io/rev=<tag>` are its own.
  */
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { IstioRelease } from '../catalog/versions';
 import { Labels } from '../labels';
 import { injectionWebhooks } from './injection-webhook';
+import { istiodServiceSpec } from './istiod';
 import { revisionLabels } from './metadata';
 
 export interface RevisionTagProps {
@@ -23,6 +26,9 @@ export interface RevisionTagProps {
   /** Service of the revision's istiod. */
   readonly istiodService: string;
 }
+
+/** Upstream's name of a tag's Service. */
+export const revisionTagServiceName = (tag: string): string => `istiod-revision-tag-${tag}`;
 
 /** Upstream's name: `istio-revision-tag-<tag>`, with the namespace appended outside istio-system. */
 export function revisionTagName(tag: string, namespace: string): string {
@@ -44,6 +50,14 @@ export class RevisionTag extends Construct {
         selectedBy: props.tag,
         servesDefault: props.tag === 'default',
       }),
+    });
+    new k8s.KubeService(this, 'service', {
+      metadata: {
+        name: revisionTagServiceName(props.tag),
+        namespace: props.namespace,
+        labels: { [Labels.APP]: 'istiod', [Labels.ISTIO]: 'pilot', [Labels.TAG]: props.tag, ...revisionLabels(props.revision, props.release) },
+      },
+      spec: istiodServiceSpec(props.revision),
     });
   }
 }
