@@ -63,7 +63,7 @@ describe('a canary: two revisions and two tags', () => {
       expect(find(objects, 'Service', `istiod-${rev}`).spec.selector).toEqual({ app: 'istiod', 'istio.io/rev': rev });
       expect(envOf(objects, `istiod-${rev}`).REVISION).toBe(rev);
       find(objects, 'ClusterRole', `istiod-clusterrole-${rev}-istio-system`);
-      find(objects, 'ClusterRoleBinding', `istiod-gateway-controller-${rev}-istio-system`);
+      find(objects, 'ClusterRoleBinding', `istiod-clusterrole-${rev}-istio-system`);
       const mesh = parse(find(objects, 'ConfigMap', `istio-${rev}`).data.mesh);
       expect(mesh.defaultConfig.discoveryAddress).toBe(`istiod-${rev}.istio-system.svc:15012`);
       const values = JSON.parse(find(objects, 'ConfigMap', `istio-sidecar-injector-${rev}`).data.values);

@@ -43,10 +43,17 @@ const ONLY_IN_MESHC: Readonly<Record<string, string>> = {
     'Secure by default: mesh-wide STRICT mTLS (`security.meshMtls`, default `STRICT`; `off` renders none).',
 };
 
+const GATEWAY_CONTROLLER_OFF =
+  'The rights of istiod\'s Gateway API deployment controller (Deployments, Services, ServiceAccounts, HPAs, PDBs in every namespace), ' +
+  'which meshc turns off: it deploys a gateway per Gateway API Gateway with a `kube-gateway` injection template meshc does not have. ' +
+  'Upstream omits them too when the controller is off.';
+
 /** Objects upstream's default install renders that meshc does not. */
 const ONLY_IN_UPSTREAM: Readonly<Record<string, string>> = {
   'ConfigMap istio-system/values':
     'A Helm debugging artefact: a copy of the chart values used for the render. Nothing reads it, and without Helm it describes nothing.',
+  'ClusterRole istiod-gateway-controller-istio-system': GATEWAY_CONTROLLER_OFF,
+  'ClusterRoleBinding istiod-gateway-controller-istio-system': GATEWAY_CONTROLLER_OFF,
 };
 
 interface ValueDifference {
@@ -112,6 +119,13 @@ const VALUE_DIFFERENCES: readonly ValueDifference[] = [
       'istiod fetches the signing keys of every RequestAuthentication issuer from wherever its URL resolves; unrestricted, a ' +
       'policy author can make istiod request its own host or the cloud metadata endpoint. meshc blocks the ranges a key URL ' +
       'never legitimately points at (`controlPlane.istiod.jwksBlockedCIDRs`; empty for upstream\'s behaviour).',
+  },
+  {
+    object: 'Deployment istio-system/istiod',
+    field: ['containers', 'discovery', 'env', 'PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER'],
+    upstream: undefined,
+    meshc: { value: 'false' },
+    why: GATEWAY_CONTROLLER_OFF,
   },
   {
     object: 'Deployment istio-system/istiod',

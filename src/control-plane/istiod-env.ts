@@ -31,6 +31,7 @@ export const ISTIOD_MANAGED_ENV = [
   'ENABLE_NATIVE_SIDECARS',
   'PILOT_HTTP10',
   'BLOCKED_CIDRS_IN_JWKS_URIS',
+  'PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER',
   ...WIRING_ISTIOD_ENV,
 ] as const;
 
@@ -56,6 +57,9 @@ export function istiodEnv(cluster: ClusterConfig, revision: RevisionConfig = pri
     { name: 'PLATFORM', value: '' },
     // istiod injects native sidecars by default on the Kubernetes versions meshc supports.
     ...(cluster.sidecar.nativeSidecars ? [] : [{ name: 'ENABLE_NATIVE_SIDECARS', value: 'false' }]),
+    // istiod would deploy a gateway for each Gateway API Gateway with its `kube-gateway` injection
+    // template, which meshc's injector does not have; meshc renders gateways itself instead.
+    { name: 'PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER', value: 'false' },
     // Unset, istiod fetches an issuer's keys from wherever its URL resolves, its own host and the
     // cloud metadata endpoint included.
     ...(cp.istiod.jwksBlockedCIDRs.length > 0 ? [{ name: 'BLOCKED_CIDRS_IN_JWKS_URIS', value: cp.istiod.jwksBlockedCIDRs.join(',') }] : []),

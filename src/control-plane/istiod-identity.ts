@@ -1,6 +1,7 @@
 /**
  * istiod's ServiceAccount and everything it is granted: cluster-wide discovery and status
- * writes, the Gateway API deployment controller, and its own namespace's secrets and leases.
+ * writes, and its own namespace's secrets and leases. Nothing for the Gateway API deployment
+ * controller, which meshc turns off (istiod-env.ts): istiod deploys no gateway itself.
  */
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
@@ -8,7 +9,7 @@ import type { IstioRelease } from '../catalog/versions';
 import { Labels } from '../labels';
 import { Grant } from '../security/rbac';
 import { managedLabels, revisioned } from './metadata';
-import { GATEWAY_CONTROLLER_RULES, ISTIOD_CLUSTER_RULES, ISTIOD_NAMESPACE_RULES } from './rbac-rules';
+import { ISTIOD_CLUSTER_RULES, ISTIOD_NAMESPACE_RULES } from './rbac-rules';
 
 export interface IstiodIdentityProps {
   readonly namespace: string;
@@ -33,12 +34,6 @@ export class IstiodIdentity extends Construct {
     new Grant(this, 'cluster', {
       name: `${revisioned('istiod-clusterrole', revision)}-${namespace}`,
       rules: ISTIOD_CLUSTER_RULES,
-      serviceAccount: sa,
-      labels,
-    });
-    new Grant(this, 'gateway-controller', {
-      name: `${revisioned('istiod-gateway-controller', revision)}-${namespace}`,
-      rules: GATEWAY_CONTROLLER_RULES,
       serviceAccount: sa,
       labels,
     });

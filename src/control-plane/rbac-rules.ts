@@ -69,15 +69,6 @@ export const ISTIOD_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
   rule(['multicluster.x-k8s.io'], ['serviceimports'], ['get', 'watch', 'list']),
 ];
 
-/** What istiod's Gateway API deployment controller creates for each Gateway. */
-export const GATEWAY_CONTROLLER_RULES: readonly k8s.PolicyRule[] = [
-  rule(['apps'], ['deployments'], MANAGE),
-  rule(['autoscaling'], ['horizontalpodautoscalers'], MANAGE),
-  rule(['policy'], ['poddisruptionbudgets'], MANAGE),
-  rule([''], ['services'], MANAGE),
-  rule([''], ['serviceaccounts'], MANAGE),
-];
-
 /** Namespace-scoped rules of istiod in its own namespace. */
 export const ISTIOD_NAMESPACE_RULES: readonly k8s.PolicyRule[] = [
   // Ingress gateways are created on behalf of Kubernetes Ingress objects.
