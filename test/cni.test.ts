@@ -50,7 +50,8 @@ const injectorValues = (cluster: ClusterConfig) => JSON.parse(find(manifests(clu
 const UPSTREAM_SELECTOR =
   '- podSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n' +
   '- namespaceSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n' +
-  '  podSelector:\n    matchExpressions:\n    - key: istio.io/dataplane-mode\n      operator: NotIn\n      values:\n      - none\n';
+  // Helm's toYaml trims the final newline.
+  '  podSelector:\n    matchExpressions:\n    - key: istio.io/dataplane-mode\n      operator: NotIn\n      values:\n      - none';
 
 const UPSTREAM_CONFIG_1_30 = {
   CURRENT_AGENT_VERSION: '1.30.3',

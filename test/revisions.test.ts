@@ -296,3 +296,14 @@ describe('revision tag Services', () => {
     }
   });
 });
+
+describe('the reader identity shared by revisions', () => {
+  it('is one ClusterRole and binding named for the namespace, with the newest revision\'s rules, whichever revisions run', () => {
+    for (const istio of [CANARY, '      revisions:\n        - version: "1.30.3"\n          name: stable\n      tags:\n        default: stable\n']) {
+      const objects = manifests(loadCluster(fleet(istio)));
+      const readers = objects.filter((o) => o.kind.startsWith('ClusterRole') && o.metadata.name.startsWith('istio-reader'));
+      expect(readers.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/istio-reader-clusterrole-istio-system', 'ClusterRoleBinding/istio-reader-clusterrole-istio-system']);
+      expect(readers[0].metadata.labels['app.kubernetes.io/version']).toBe('1.30.3');
+    }
+  });
+});

@@ -236,8 +236,9 @@ export function agentConfig(cni: CniConfig, release: IstioRelease): Record<strin
   return {
     CURRENT_AGENT_VERSION: release.version,
     AMBIENT_ENABLED: 'false',
-    // Serialised as upstream does (Go's YAML: sorted keys, unindented lists), so the agents read the same text.
-    AMBIENT_ENABLEMENT_SELECTOR: stringify(AMBIENT_ENABLEMENT_SELECTORS, { indentSeq: false, sortMapEntries: true, lineWidth: 0 }),
+    // Serialised as upstream does (Helm's toYaml: Go's YAML with sorted keys and unindented
+    // lists, the final newline trimmed), so the agents read the same text.
+    AMBIENT_ENABLEMENT_SELECTOR: stringify(AMBIENT_ENABLEMENT_SELECTORS, { indentSeq: false, sortMapEntries: true, lineWidth: 0 }).replace(/\n$/, ''),
     ...releaseFacts(release).ambient,
     ...(cni.cniConfFileName ? { CNI_CONF_NAME: cni.cniConfFileName } : {}),
     ISTIO_OWNED_CNI_CONFIG: 'false',
