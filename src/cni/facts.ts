@@ -3,7 +3,6 @@
  * names, ports, paths, capabilities, defaults and RBAC rules, as data.
  */
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import type { IstioRelease } from '../catalog/versions';
 
 /** Name of the ServiceAccount, its ClusterRole and binding, and the `app.kubernetes.io/name` label. */
 export const CNI_NAME = 'istio-cni';
@@ -94,34 +93,6 @@ export const AMBIENT_ENABLEMENT_SELECTORS = [
     podSelector: { matchExpressions: [{ key: 'istio.io/dataplane-mode', operator: 'NotIn', values: ['none'] }] },
   },
 ];
-
-/** What changed in the agent's chart between the releases meshc supports. */
-export interface ReleaseFacts {
-  /** Time a stopping agent gets to remove the plugin from the node's configuration. */
-  readonly terminationGracePeriodSeconds: number;
-  /** Ambient defaults the chart hands the agent (inert in sidecar mode, rendered as upstream). */
-  readonly ambient: Readonly<Record<string, string>>;
-}
-
-const AMBIENT_BASE = { AMBIENT_DNS_CAPTURE: 'true', AMBIENT_IPV6: 'true' };
-
-const RELEASE_FACTS: Readonly<Record<string, ReleaseFacts>> = {
-  '1.28': { terminationGracePeriodSeconds: 5, ambient: { ...AMBIENT_BASE, AMBIENT_RECONCILE_POD_RULES_ON_STARTUP: 'false' } },
-  '1.29': {
-    terminationGracePeriodSeconds: 30,
-    ambient: { ...AMBIENT_BASE, AMBIENT_RECONCILE_POD_RULES_ON_STARTUP: 'true', ENABLE_AMBIENT_DETECTION_RETRY: 'false' },
-  },
-  '1.30': {
-    terminationGracePeriodSeconds: 30,
-    ambient: { ...AMBIENT_BASE, AMBIENT_RECONCILE_POD_RULES_ON_STARTUP: 'true', ENABLE_AMBIENT_DETECTION_RETRY: 'false' },
-  },
-};
-
-export function releaseFacts(release: IstioRelease): ReleaseFacts {
-  const facts = RELEASE_FACTS[release.minor];
-  if (!facts) throw new Error(`istio-cni: no facts for Istio ${release.minor}; add them to src/cni/facts.ts`);
-  return facts;
-}
 
 /** Read access to what the plugin decides on: pods, their namespaces, the node. */
 export const CNI_RULES: readonly k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['pods', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] }];

@@ -8,6 +8,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { stringify } from 'yaml';
+import { releaseFacts } from '../catalog/release-facts';
 import type { IstioRelease } from '../catalog/versions';
 import type { ClusterConfig } from '../config/cluster-config';
 import { primaryRevision } from '../config/resolve-istio';
@@ -34,7 +35,6 @@ import {
   Repair,
   SELECTOR_LABEL,
   SYSTEM_NAMESPACE,
-  releaseFacts,
   repairRules,
   sccRule,
 } from './facts';
@@ -168,7 +168,7 @@ export class IstioCni extends Construct {
             // Windows nodes have no such plugin; their pods cannot be injected either way.
             nodeSelector: { 'kubernetes.io/os': 'linux', ...cni.nodeSelector },
             serviceAccountName: CNI_NAME,
-            terminationGracePeriodSeconds: releaseFacts(release).terminationGracePeriodSeconds,
+            terminationGracePeriodSeconds: releaseFacts(release).cni.terminationGracePeriodSeconds,
             containers: [
               {
                 name: CONTAINER_NAME,
@@ -239,7 +239,7 @@ export function agentConfig(cni: CniConfig, release: IstioRelease): Record<strin
     // Serialised as upstream does (Helm's toYaml: Go's YAML with sorted keys and unindented
     // lists, the final newline trimmed), so the agents read the same text.
     AMBIENT_ENABLEMENT_SELECTOR: stringify(AMBIENT_ENABLEMENT_SELECTORS, { indentSeq: false, sortMapEntries: true, lineWidth: 0 }).replace(/\n$/, ''),
-    ...releaseFacts(release).ambient,
+    ...releaseFacts(release).cni.ambient,
     ...(cni.cniConfFileName ? { CNI_CONF_NAME: cni.cniConfFileName } : {}),
     ISTIO_OWNED_CNI_CONFIG: 'false',
     CHAINED_CNI_PLUGIN: String(cni.chained),

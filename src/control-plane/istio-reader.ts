@@ -8,7 +8,8 @@ import type { IstioRelease } from '../catalog/versions';
 import { Labels } from '../labels';
 import { Grant } from '../security/rbac';
 import { managedLabels } from './metadata';
-import { READER_CLUSTER_RULES } from './rbac-rules';
+import { releaseFacts } from '../catalog/release-facts';
+import { readerClusterRules } from './rbac-rules';
 
 export interface IstioReaderProps {
   readonly namespace: string;
@@ -24,7 +25,7 @@ export class IstioReader extends Construct {
     new k8s.KubeServiceAccount(this, 'sa', { metadata: { name: READER_SERVICE_ACCOUNT, namespace: props.namespace, labels } });
     new Grant(this, 'cluster', {
       name: `istio-reader-clusterrole-${props.namespace}`,
-      rules: READER_CLUSTER_RULES,
+      rules: readerClusterRules(releaseFacts(props.release)),
       serviceAccount: { name: READER_SERVICE_ACCOUNT, namespace: props.namespace },
       labels,
     });

@@ -3,6 +3,7 @@
  * Deployment so that resolution can refuse user env that would silently fight these.
  */
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { releaseFacts } from '../catalog/release-facts';
 import type { ClusterConfig } from '../config/cluster-config';
 import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
 import { meshSettingsIstiodEnv } from './mesh-settings';
@@ -26,6 +27,7 @@ export const ISTIOD_MANAGED_ENV = [
   'PILOT_TRACE_SAMPLING',
   'PILOT_ENABLE_ANALYSIS',
   'CLUSTER_ID',
+  'GOMEMLIMIT',
   'GOMAXPROCS',
   'PLATFORM',
   'ENABLE_NATIVE_SIDECARS',
@@ -52,6 +54,10 @@ export function istiodEnv(cluster: ClusterConfig, revision: RevisionConfig = pri
     { name: 'PILOT_TRACE_SAMPLING', value: String(cp.istiod.traceSampling) },
     { name: 'PILOT_ENABLE_ANALYSIS', value: String(cp.istiod.enableAnalysis) },
     { name: 'CLUSTER_ID', value: cluster.clusterId },
+    // Until 1.28 the chart, not istiod, bounds Go's heap by the container's memory limit.
+    ...(releaseFacts(revision.release).istiodGoMemLimit
+      ? [{ name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: k8s.Quantity.fromString('1') } } }]
+      : []),
     // Go would otherwise size its scheduler to the node's cores, not the container's limit.
     { name: 'GOMAXPROCS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: k8s.Quantity.fromString('1') } } },
     { name: 'PLATFORM', value: '' },

@@ -9,7 +9,8 @@ import type { IstioRelease } from '../catalog/versions';
 import { Labels } from '../labels';
 import { Grant } from '../security/rbac';
 import { managedLabels, revisioned } from './metadata';
-import { ISTIOD_CLUSTER_RULES, ISTIOD_NAMESPACE_RULES } from './rbac-rules';
+import { releaseFacts } from '../catalog/release-facts';
+import { istiodClusterRules, ISTIOD_NAMESPACE_RULES } from './rbac-rules';
 
 export interface IstiodIdentityProps {
   readonly namespace: string;
@@ -33,7 +34,7 @@ export class IstiodIdentity extends Construct {
     // Cluster-scoped names carry the namespace so that two control planes never collide.
     new Grant(this, 'cluster', {
       name: `${revisioned('istiod-clusterrole', revision)}-${namespace}`,
-      rules: ISTIOD_CLUSTER_RULES,
+      rules: istiodClusterRules(releaseFacts(release)),
       serviceAccount: sa,
       labels,
     });

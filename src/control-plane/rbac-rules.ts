@@ -3,6 +3,7 @@
  * Istio's controllers (what they watch, write and create); each group of rules says why.
  */
 import type * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import type { ReleaseFacts } from '../catalog/release-facts';
 
 const rule = (apiGroups: string[], resources: string[], verbs: string[]): k8s.PolicyRule => ({ apiGroups, resources, verbs });
 
@@ -18,8 +19,8 @@ const ISTIO_CONFIG_GROUPS = [
   'extensions.istio.io',
 ];
 
-/** Cluster-wide rules of istiod itself. */
-export const ISTIOD_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
+/** Cluster-wide rules of istiod itself, for the release `facts` describe. */
+export const istiodClusterRules = (facts: ReleaseFacts): readonly k8s.PolicyRule[] => [
   // istiod patches the caBundle of its own webhooks.
   rule(['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], ['get', 'list', 'watch', 'update', 'patch']),
   rule(['admissionregistration.k8s.io'], ['validatingwebhookconfigurations'], ['get', 'list', 'watch', 'update']),
@@ -42,7 +43,7 @@ export const ISTIOD_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
   rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
   // Gateway API and inference extension controllers.
   rule(['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io'], ['*'], ['get', 'watch', 'list']),
-  rule(['gateway.networking.x-k8s.io'], ['xbackendtrafficpolicies/status'], ['update', 'patch']),
+  rule(['gateway.networking.x-k8s.io'], ['xbackendtrafficpolicies/status', ...listenerSets(facts, 'gateway.networking.x-k8s.io')], ['update', 'patch']),
   rule(
     ['gateway.networking.k8s.io'],
     [
@@ -55,7 +56,7 @@ export const ISTIOD_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
       'tcproutes/status',
       'tlsroutes/status',
       'udproutes/status',
-      'listenersets/status',
+      ...listenerSets(facts, 'gateway.networking.k8s.io'),
     ],
     ['update', 'patch'],
   ),
@@ -69,6 +70,9 @@ export const ISTIOD_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
   rule(['multicluster.x-k8s.io'], ['serviceimports'], ['get', 'watch', 'list']),
 ];
 
+/** The ListenerSet status resource of the release, if it lives in `apiGroup`. */
+const listenerSets = (facts: ReleaseFacts, apiGroup: string): string[] => (facts.listenerSetStatus.apiGroup === apiGroup ? [facts.listenerSetStatus.resource] : []);
+
 /** Namespace-scoped rules of istiod in its own namespace. */
 export const ISTIOD_NAMESPACE_RULES: readonly k8s.PolicyRule[] = [
   // Ingress gateways are created on behalf of Kubernetes Ingress objects.
@@ -80,10 +84,10 @@ export const ISTIOD_NAMESPACE_RULES: readonly k8s.PolicyRule[] = [
   rule(['coordination.k8s.io'], ['leases'], ['get', 'update', 'patch', 'create']),
 ];
 
-/** Read access used by remote control planes and multicluster tooling (istio-reader). */
-export const READER_CLUSTER_RULES: readonly k8s.PolicyRule[] = [
+/** Read access used by remote control planes and multicluster tooling (istio-reader), for the release `facts` describe. */
+export const readerClusterRules = (facts: ReleaseFacts): readonly k8s.PolicyRule[] => [
   rule(ISTIO_CONFIG_GROUPS, ['*'], READ),
-  rule([''], ['endpoints', 'pods', 'services', 'nodes', 'replicationcontrollers', 'namespaces', 'secrets', 'configmaps'], READ),
+  rule([''], ['endpoints', 'pods', 'services', 'nodes', 'replicationcontrollers', 'namespaces', 'secrets', ...(facts.readerReadsConfigMaps ? ['configmaps'] : [])], READ),
   rule(['networking.istio.io'], ['workloadentries'], ['get', 'watch', 'list']),
   rule(['networking.x-k8s.io', 'gateway.networking.k8s.io'], ['gateways'], ['get', 'watch', 'list']),
   rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], READ),
