@@ -9,30 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
-import type { ClusterConfig } from '../src/config/cluster-config';
+import { parse } from 'yaml';
 import { injectorValues, sidecarInjectorProps } from '../src/control-plane/sidecar-injector-config';
 import { ISTIOD_VALUES, valuesPathsIn } from '../src/injection/injection-values';
 import { proxyTemplate } from '../src/injection/sidecar-template';
 import { SHARED_DIR } from './support/crd-validator';
-import { loadCluster, singleCluster } from './support/fleet';
 import { REPO } from './support/objects';
 import { injectFor, podOf } from './support/injection-case';
+import { comparablePod, statusWithoutRevision, upstreamTag, upstreamTestCluster, yamlDocuments } from './support/upstream-injection';
 
 const GOLDEN = join(SHARED_DIR, 'reference', 'injection', '1.30.3');
-
-/** CASES.md's test-wide settings, as a fleet file: upstream chart defaults otherwise. */
-function upstreamTestCluster(extra = ''): ClusterConfig {
-  return loadCluster(
-    singleCluster(
-      '    clusterId: Kubernetes\n    trustDomain: cluster.local\n' +
-        // Upstream leaves the sidecar's seccomp profile to the pod; meshc's default sets RuntimeDefault.
-        '    sidecar:\n      seccompProfile: unset\n' +
-        extra,
-      { hub: 'registry.istio.io/testing' },
-    ),
-  );
-}
 
 interface Case {
   readonly input: string;
@@ -55,33 +41,7 @@ const CASES: Case[] = [
   { input: 'gateway.yaml', expected: 'gateway.yaml.injected' },
 ];
 
-const documents = (file: string) =>
-  parseAllDocuments(readFileSync(join(GOLDEN, file), 'utf8'))
-    .map((d) => d.toJS())
-    .filter(Boolean);
-
-/** The only field left out: istiod's record of what it injected, which names the revision. */
-const STATUS = 'sidecar.istio.io/status';
-
-/**
- * The typed view both sides share once an API server has stored them: what the typed Pod drops
- * (a null creationTimestamp, empty `resources`) is dropped here too. Nothing else is touched.
- */
-function stored(template: Record<string, any>): Record<string, any> {
-  return JSON.parse(
-    JSON.stringify(template, (key, value) => {
-      if (key === 'creationTimestamp' && value === null) return undefined;
-      if (key === 'resources' && value && typeof value === 'object' && Object.keys(value).length === 0) return undefined;
-      return value;
-    }),
-  );
-}
-
-function withoutStatus(template: Record<string, any>): Record<string, any> {
-  const copy = stored(template);
-  if (copy.metadata?.annotations) delete copy.metadata.annotations[STATUS];
-  return copy;
-}
+const documents = (file: string) => yamlDocuments(join(GOLDEN, file));
 
 describe('meshc injection, run by upstream Istio 1.30 against its golden pairs', () => {
   it.each(CASES.map((c) => [c.expected, c] as const))('%s', (_, c) => {
@@ -90,14 +50,10 @@ describe('meshc injection, run by upstream Istio 1.30 against its golden pairs',
     const expected = documents(c.expected);
     expect(inputs.length).toBe(expected.length);
     inputs.forEach((workload, i) => {
-      // The golden files were made with the image tag `latest`.
-      const actual = injectFor(cluster, workload, { values: (v) => (v.global.tag = 'latest') });
-      expect(withoutStatus(podOf(actual))).toEqual(withoutStatus(podOf(expected[i])));
+      const actual = injectFor(cluster, workload, { values: upstreamTag });
+      expect(comparablePod(podOf(actual))).toEqual(comparablePod(podOf(expected[i])));
       // istiod's status annotation lists what it injected, as upstream's does.
-      const status = (t: Record<string, any>) => JSON.parse(podOf(t).metadata.annotations[STATUS]);
-      const { revision: _r, ...actualStatus } = status(actual);
-      const { revision: _e, ...expectedStatus } = status(expected[i]);
-      expect(actualStatus).toEqual(expectedStatus);
+      expect(statusWithoutRevision(podOf(actual))).toEqual(statusWithoutRevision(podOf(expected[i])));
     });
   });
 

@@ -211,3 +211,11 @@ function pruneStale(name: string, keep: string): void {
     }
   }
 }
+
+/** Where Go's module cache holds a module a toolchain requires (its source and test data), e.g. istio.io/istio. */
+export function moduleDir(toolchain: string, modulePath: string): string {
+  const r = spawnSync('go', ['list', '-m', '-f', '{{.Dir}}', modulePath], { cwd: join(E2E_DIR, TOOLCHAINS[toolchain].module), encoding: 'utf8' });
+  const dir = r.stdout?.trim();
+  if (r.status !== 0 || !dir) throw new Error(`go list -m ${modulePath} in test/e2e/${TOOLCHAINS[toolchain].module} failed: ${r.stderr}`);
+  return dir;
+}
