@@ -23,7 +23,7 @@ import { SHARED_DIR } from './support/crd-validator';
 import { HEADER } from './support/fleet';
 import { analyze, validate, writeCluster, type WrittenCluster } from './support/istioctl';
 import { exampleClusters } from './support/objects';
-import { fleet as topologyFleet, load as loadTopology, MESHES } from './support/topology-fleet';
+import { fleet as topologyFleet, load as loadTopology, MESHES, ONE_MEMBER_MESH } from './support/topology-fleet';
 
 const tmp = mkdtempSync(join(tmpdir(), 'meshc-istioctl-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -135,6 +135,14 @@ const PRIMARY_REMOTE = MESHES.replace('    clusters: [east, west]\n', '    model
   'west: [ew.west.example]',
   'west: [203.0.113.2]',
 );
+/** Two meshes of one cluster each: east multi-primary with its gateway's address, west primary-remote without one yet. */
+const ONE_MEMBER_MESHES = `${ONE_MEMBER_MESH}  solo:
+    model: primary-remote
+    primary: west
+    clusters: [west]
+    remoteSecrets:
+      existingSecret: true
+`;
 
 const POLICIES = `${HEADER}clusters:
 ${cluster(
@@ -300,6 +308,11 @@ const FLEETS: readonly FleetCase[] = [
     name: 'primary-remote mesh',
     clusters: () => loadTopology(topologyFleet({ meshes: PRIMARY_REMOTE, federations: '' })),
     covers: ['Gateway istiod-gateway', 'VirtualService istiod-vs', 'EndpointSlice istiod-primary-ipv4'],
+  },
+  {
+    name: 'meshes of one cluster: multi-primary, and primary-remote without remotes',
+    clusters: () => loadTopology(topologyFleet({ meshes: ONE_MEMBER_MESHES, federations: '' })),
+    covers: ['Gateway cross-network-gateway', 'Deployment istio-eastwestgateway', 'Gateway istiod-gateway', 'VirtualService istiod-vs'],
   },
   {
     name: 'policies: shorthands, ALLOW, DENY, AUDIT, CUSTOM, RequestAuthentication',

@@ -116,17 +116,23 @@ export const MeshSchema = obj(
       description: '`multi-primary`: every cluster runs istiod and watches the others. `primary-remote`: the `primary` runs istiod for all; the others use it through its east-west gateway.',
       default: TopologyDefaults.meshModel,
     }),
-    clusters: arr(str({ pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }), { description: 'Member clusters; same trust domain and cluster domain, one network each (a network may hold several).', minItems: 2, uniqueItems: true }),
+    clusters: arr(str({ pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }), {
+      description:
+        'Member clusters; same trust domain and cluster domain, one network each (a network may hold several). ' +
+        'One member renders as the first cluster of a mesh over several networks (east-west gateway, meshNetworks), so that members joining later change it only by their network and remote secret.',
+      minItems: 1,
+      uniqueItems: true,
+    }),
     primary: str({ description: '`primary-remote`: the cluster whose istiod serves the mesh.', pattern: DNS_LABEL, patternMessage: DNS_LABEL_MESSAGE }),
     eastWestGateway: obj(
       {
         serviceType: oneOfStrings(SERVICE_TYPES, { description: 'Service type of the east-west gateways.', default: TopologyDefaults.gatewayServiceType }),
         addresses: record(addresses('Addresses of the cluster\'s east-west gateway.'), {
-          description: 'Per cluster: where the other members reach its east-west gateway. Needed for every member when the mesh spans several networks, and for the primary of `primary-remote`.',
+          description: 'Per cluster: where the other members reach its east-west gateway. Needed for every member when the mesh spans several networks, and for the primary of `primary-remote` with remotes; optional for a mesh of one cluster, whose load balancer address may not be known yet.',
           keyPattern: DNS_LABEL,
         }),
       },
-      { description: 'East-west gateways: cross-network traffic (15443) and, on a primary with remotes, istiod (15012, 15017).' },
+      { description: 'East-west gateways: cross-network traffic (15443) and, on the primary of `primary-remote`, istiod (15012, 15017).' },
     ),
     remoteSecrets: obj(
       {
@@ -142,7 +148,7 @@ export const MeshSchema = obj(
       { description: 'How istiod gets read access to the other members\' API servers: never a kubeconfig or token in Git. Exactly one of the two.' },
     ),
   },
-  { description: 'One mesh over several clusters; its name is the mesh id.', required: ['clusters', 'remoteSecrets'] },
+  { description: 'One mesh over several clusters (or, to begin with, one); its name is the mesh id.', required: ['clusters', 'remoteSecrets'] },
 );
 
 export const TopologySettings = {

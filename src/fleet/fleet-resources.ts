@@ -27,7 +27,7 @@ export class FleetResources extends Construct {
     };
 
     if (mc) {
-      // Resolution adds the east-west gateway where the mesh needs one (several networks, or a primary with remotes).
+      // Resolution adds the east-west gateway where the mesh needs one (several networks or a lone member, and the primary of primary-remote).
       const eastWest = cluster.gateways.gateways.find((g) => g.name === EAST_WEST_GATEWAY && g.namespace === namespace);
       if (eastWest) {
         new CrossNetwork(this, 'cross-network', {

@@ -154,7 +154,7 @@ function resolveMesh(
       if (c.clusterDomain !== first.clusterDomain) bad(ctx.clusterPath(c.name, ['clusterDomain']), `cluster "${c.name}" has cluster domain "${c.clusterDomain}", but "${first.name}" in the same mesh "${meshName}" has "${first.clusterDomain}"; one mesh has one cluster domain`);
     }
   }
-  checkCidrs(meshName, members, ctx, bad, warn);
+  checkCidrs(meshName, members, ctx, bad, warn, mesh.clusters.length === 1);
 
   let primary: ClusterConfig | undefined;
   if (model === 'primary-remote') {
@@ -204,9 +204,14 @@ function resolveMesh(
   }
   const networks = new Set(members.map((c) => c.network).filter((n): n is string => n !== undefined));
   const multiNetwork = networks.size > 1;
-  const needsGateway = (c: ClusterConfig) => multiNetwork || c === primary;
+  // The first cluster of a mesh renders as a member of one over several networks, so that
+  // members joining on other networks later need nothing new from it but their own entries.
+  const lone = mesh.clusters.length === 1;
+  const crossNetwork = multiNetwork || lone;
+  const needsGateway = (c: ClusterConfig) => crossNetwork || c === primary;
   for (const c of members) {
-    if (needsGateway(c) && !addresses[c.name]) {
+    // No peer reaches a lone member yet; its load balancer's address may come after its first sync.
+    if (!lone && needsGateway(c) && !addresses[c.name]) {
       bad(
         [...path, 'eastWestGateway'],
         `mesh "${meshName}": cluster "${c.name}" needs east-west gateway addresses (eastWestGateway.addresses.${c.name}): ${multiNetwork ? 'the mesh spans several networks' : 'remotes reach the primary\'s istiod through it'}`,
@@ -220,7 +225,7 @@ function resolveMesh(
       bad([...path, 'eastWestGateway', 'addresses', primary.name], `the primary's east-west gateway is reached by remotes as istiod: give IP addresses or a single DNS name, not ${list.map((a) => a.address).join(', ')}`, true);
     }
   }
-  if (!ok || members.length < 2) return { clusters: out };
+  if (!ok || members.length === 0) return { clusters: out };
 
   const serviceType = mesh.eastWestGateway?.serviceType ?? TopologyDefaults.gatewayServiceType;
   const meshNetworks: MeshNetwork[] = sorted([...networks], (n) => n).map((network) => {
@@ -228,7 +233,7 @@ function resolveMesh(
     return {
       network,
       clusters: on.map((c) => c.clusterId).sort(),
-      gateways: multiNetwork ? on.flatMap((c) => (addresses[c.name] ?? []).map(addressOf)) : [],
+      gateways: crossNetwork ? on.flatMap((c) => (addresses[c.name] ?? []).map(addressOf)) : [],
     };
   });
 
@@ -280,11 +285,12 @@ function resolveMesh(
   return { clusters: out };
 }
 
-function checkCidrs(meshName: string, members: ClusterConfig[], ctx: WiringContext, fail: Fail, warn: Fail): void {
+function checkCidrs(meshName: string, members: ClusterConfig[], ctx: WiringContext, fail: Fail, warn: Fail, lone: boolean): void {
   const seen: { cluster: string; kind: string; cidr: string }[] = [];
+  const others = lone ? 'those of members that join it' : 'the other members\'';
   for (const c of members) {
     if (c.podCIDRs.length === 0 || c.serviceCIDRs.length === 0) {
-      warn(ctx.clusterPath(c.name, []), `cluster "${c.name}" is in mesh "${meshName}" without podCIDRs and serviceCIDRs: meshc cannot check that its ranges do not overlap the other members'`);
+      warn(ctx.clusterPath(c.name, []), `cluster "${c.name}" is in mesh "${meshName}" without podCIDRs and serviceCIDRs: meshc cannot check that its ranges do not overlap ${others}`);
     }
     for (const [kind, list] of [['podCIDRs', c.podCIDRs], ['serviceCIDRs', c.serviceCIDRs]] as const) {
       list.forEach((cidr, i) => {

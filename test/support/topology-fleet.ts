@@ -48,6 +48,16 @@ export const MESHES = `meshes:
     remoteSecrets:
       externalSecret: { store: { name: vault }, keyPrefix: istio/remote/ }
 `;
+/** The mesh `corp` of east alone, as a cluster starts a mesh that others join later. */
+export const ONE_MEMBER_MESH = `meshes:
+  corp:
+    clusters: [east]
+    eastWestGateway:
+      addresses:
+        east: [203.0.113.1]
+    remoteSecrets:
+      externalSecret: { store: { name: vault }, keyPrefix: istio/remote/ }
+`;
 export const FEDERATIONS = `federations:
   partners:
     members:
