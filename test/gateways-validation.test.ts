@@ -170,6 +170,25 @@ const cases: { name: string; yaml: string; errors: string[] }[] = [
     ],
   },
   {
+    name: 'proxy env meshc sets on the proxy, each with the setting it comes from',
+    yaml:
+      '      named:\n        edge:\n          proxyEnv:\n' +
+      '            ISTIO_META_NETWORK: other\n            CA_ADDR: ca.example:443\n            GOMAXPROCS: "4"\n' +
+      '            ISTIO_META_DNS_CAPTURE: "false"\n            PROXY_CONFIG_XDS_AGENT: "false"\n            ISTIO_META_REQUESTED_NETWORK_VIEW: net-b\n',
+    errors: [
+      'fleet.yaml:11:33: error: clusters[0].gateways.named.edge.proxyEnv.ISTIO_META_NETWORK: cluster "a": proxy env ISTIO_META_NETWORK is set by meshc from `network` and cannot be overridden',
+      'fleet.yaml:12:22: error: clusters[0].gateways.named.edge.proxyEnv.CA_ADDR: cluster "a": proxy env CA_ADDR is set by meshc from `controlPlane.caAddress` and cannot be overridden',
+      'fleet.yaml:13:25: error: clusters[0].gateways.named.edge.proxyEnv.GOMAXPROCS: cluster "a": proxy env GOMAXPROCS is set by meshc from the gateway\'s `resources.limits.cpu` and cannot be overridden',
+      'fleet.yaml:14:37: error: clusters[0].gateways.named.edge.proxyEnv.ISTIO_META_DNS_CAPTURE: cluster "a": proxy env ISTIO_META_DNS_CAPTURE is set by meshc from `mesh.dnsProxying` and cannot be overridden',
+      'fleet.yaml:15:37: error: clusters[0].gateways.named.edge.proxyEnv.PROXY_CONFIG_XDS_AGENT: cluster "a": proxy env PROXY_CONFIG_XDS_AGENT is set by meshc from `federations` (the peers\' roots reach the proxies through it) and cannot be overridden',
+    ],
+  },
+  {
+    name: 'proxy env that is not a variable name',
+    yaml: '      ingress:\n        proxyEnv: { 9LIVES: x }\n',
+    errors: ['fleet.yaml:9:21: error: clusters[0].gateways.ingress.proxyEnv.9LIVES: invalid field name: "9LIVES" does not match the pattern ^[A-Za-z_][A-Za-z0-9_]*$'],
+  },
+  {
     name: 'two Certificates for one Secret',
     yaml:
       '      ingress:\n        servers:\n          - { name: a, protocol: HTTPS, hosts: [a.example], tls: { credentialName: shared }, certificate: { issuer: x } }\n' +

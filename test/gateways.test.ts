@@ -13,6 +13,9 @@ import { loadCrdValidator, sharedAvailable } from './support/crd-validator';
 import { loadCluster, singleCluster } from './support/fleet';
 import { injectFor } from './support/injection-case';
 import { expectRestrictedPod, find, manifests, podSpecs, type Manifest } from './support/objects';
+import { DEFAULTS, fleet as topologyFleet, load as loadTopology } from './support/topology-fleet';
+import { GATEWAY_MANAGED_PROXY_ENV, GATEWAY_TEMPLATE_ENV_SOURCES } from '../src/gateways/proxy-env';
+import { proxyEnvNames } from '../src/injection/sidecar-template';
 
 const objectsOf = (yaml: string, opts?: Parameters<typeof singleCluster>[1]) => manifests(loadCluster(singleCluster(yaml, opts)));
 const isGatewayObject = (o: Manifest) => ['istio-ingress', 'istio-egress'].includes(o.metadata.namespace ?? o.metadata.name);
@@ -425,5 +428,60 @@ describe('restricted gateway pods', () => {
     };
     expect(proxyConfig(injected(cluster)).gatewayTopology).toEqual({ numTrustedProxies: 1, proxyProtocol: {} });
     expect(proxyConfig(injected(cluster, 'istio-egressgateway')).gatewayTopology).toEqual({ numTrustedProxies: 1 });
+  });
+});
+
+describe('proxy env', () => {
+  // A named gateway readied as the east-west gateway of a network that joins later.
+  const NEXT_NETWORK = gw(
+    '      named:\n        eastwest-next:\n          namespace: istio-system\n          labels: { topology.istio.io/network: net-b }\n' +
+      '          service: { ports: [{ name: status-port, port: 15021 }, { name: tls, port: 15443 }] }\n' +
+      '          proxyEnv:\n            ISTIO_META_ROUTER_MODE: sni-dnat\n            ISTIO_META_REQUESTED_NETWORK_VIEW: net-b\n',
+  );
+  const cluster = loadCluster(singleCluster(NEXT_NETWORK));
+  const objects = manifests(cluster);
+
+  it('becomes the environment of the gateway\'s istio-proxy container, sorted by name', () => {
+    expect(proxy(objects, 'eastwest-next').env).toEqual([
+      { name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: 'net-b' },
+      { name: 'ISTIO_META_ROUTER_MODE', value: 'sni-dnat' },
+    ]);
+    expect(proxy(objects).env).toBeUndefined();
+  });
+
+  it('merges key by key from defaults, as other maps do', () => {
+    const { fleet } = loadFleetText(
+      'fleet.yaml',
+      'apiVersion: meshc.dev/v1alpha1\nkind: Fleet\ndefaults:\n  kubernetesVersion: "1.33"\n  istio: { version: "1.30.3" }\n' +
+        '  gateways:\n    ingress: { proxyEnv: { A: "1", B: "2" } }\n' +
+        'clusters:\n  - name: a\n    gateways:\n      ingress: { proxyEnv: { B: "3", C: "4" } }\n',
+    );
+    expect(proxy(manifests(fleet.clusters[0])).env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: '3' },
+      { name: 'C', value: '4' },
+    ]);
+  });
+
+  it('reaches the injected proxy beside what istiod sets there', () => {
+    const pod = injected(cluster, 'eastwest-next');
+    const env = pod.spec.containers.find((c: Manifest) => c.name === 'istio-proxy').env as Manifest[];
+    const value = (name: string) => env.filter((e) => e.name === name).map((e) => e.value);
+    expect(value('ISTIO_META_REQUESTED_NETWORK_VIEW')).toEqual(['net-b']);
+    expect(value('ISTIO_META_ROUTER_MODE')).toEqual(['sni-dnat']);
+    expect(value('ISTIO_META_CLUSTER_ID')).toEqual(['one']);
+    expect(pod.metadata.labels['topology.istio.io/network']).toBe('net-b');
+  });
+
+  it('refuses exactly the names istiod writes on a gateway proxy for meshc', () => {
+    // Every proxy metadata setting on, and a federation: all that meshc can make istiod write.
+    const defaults = DEFAULTS.replace('  mesh: { dnsProxying: true }\n', '  mesh: { dnsProxying: true, dnsAutoAllocate: true, idleTimeout: 30m }\n');
+    const east = loadTopology(topologyFleet({ defaults })).find((c) => c.name === 'east')!;
+    const pod = injected(east);
+    const env = pod.spec.containers.find((c: Manifest) => c.name === 'istio-proxy').env as Manifest[];
+    const metadata = Object.keys(JSON.parse(env.find((e) => e.name === 'PROXY_CONFIG')!.value).proxyMetadata);
+    expect(metadata.sort()).toEqual(['ISTIO_META_DNS_AUTO_ALLOCATE', 'ISTIO_META_DNS_CAPTURE', 'ISTIO_META_IDLE_TIMEOUT', 'PROXY_CONFIG_XDS_AGENT']);
+    expect([...GATEWAY_MANAGED_PROXY_ENV.keys()].sort()).toEqual([...new Set(env.map((e) => e.name as string))].sort());
+    expect(Object.keys(GATEWAY_TEMPLATE_ENV_SOURCES).sort()).toEqual(proxyEnvNames('gateway').sort());
   });
 });

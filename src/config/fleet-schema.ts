@@ -12,7 +12,7 @@ import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
 import { PoliciesSchema, TrustDomainAliasesSchema } from './policies-schema';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
-import { DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, DURATION, IP_CIDR, IP_CIDR_MESSAGE, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
+import { DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, DURATION, ENV_NAME, IP_CIDR, IP_CIDR_MESSAGE, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
 export type { ResourcesInput } from './tuning-schema';
 
 export const FLEET_API_VERSION = 'meshc.dev/v1alpha1';
@@ -21,7 +21,6 @@ export const FLEET_KIND = 'Fleet';
 export const SCHEMA_PATH = 'schema/mesh.schema.json';
 
 const LOG_SCOPES = '^[a-z][a-z0-9-]*:(debug|info|warn|error|none)(,[a-z][a-z0-9-]*:(debug|info|warn|error|none))*$';
-const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
 export const IstiodSchema = obj(
   {

@@ -8,7 +8,7 @@
  */
 import { arr, bool, int, obj, oneOfStrings, record, str, type Static } from './schema-builder';
 import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
-import { CIDR, DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, LABEL_KEY, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
+import { CIDR, DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, ENV_NAME, LABEL_KEY, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
 import { ProxyPorts } from '../injection/proxy-ports';
 
 /** `[namespace/]host`: a namespace (or `.` or `*`) limits which VirtualServices may bind; `*.` wildcards a subdomain. */
@@ -135,6 +135,12 @@ function gatewaySpecProps(defaults: GatewayDefaults) {
       default: 'hosts-and-zones',
     }),
     servers: arr(ServerSchema, { description: 'Servers of the gateway\'s Istio Gateway resource; none: no Gateway resource is rendered.' }),
+    proxyEnv: record(str(), {
+      description:
+        'Environment variables of the gateway\'s `istio-proxy` container, beside those istiod injects, e.g. `ISTIO_META_REQUESTED_NETWORK_VIEW: <network>` for a gateway that forwards only into its own network. ' +
+        'Variables meshc sets on the proxy (cluster id, network, trust domain, proxy metadata of the mesh settings, ...) cannot be set here.',
+      keyPattern: ENV_NAME,
+    }),
   };
 }
 

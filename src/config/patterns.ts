@@ -6,6 +6,8 @@ export const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*
 export const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
 export const LABEL_VALUE_MESSAGE = 'must be a label value: at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit';
 export const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+/** An environment variable name (a C identifier). */
+export const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const CIDR = '^([0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*/[0-9]{1,3})$';
 
 const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';

@@ -133,12 +133,22 @@ function extensionProvider(p: ExtensionProvider): Record<string, unknown> {
   };
 }
 
+const DNS_CAPTURE = 'ISTIO_META_DNS_CAPTURE';
+const DNS_AUTO_ALLOCATE = 'ISTIO_META_DNS_AUTO_ALLOCATE';
+const IDLE_TIMEOUT = 'ISTIO_META_IDLE_TIMEOUT';
+/** Proxy metadata the mesh settings own, by the setting each comes from; a gateway may not set them itself. */
+export const MESH_SETTINGS_PROXY_METADATA: Readonly<Record<string, string>> = {
+  [DNS_CAPTURE]: '`mesh.dnsProxying`',
+  [DNS_AUTO_ALLOCATE]: '`mesh.dnsAutoAllocate`',
+  [IDLE_TIMEOUT]: '`mesh.idleTimeout`',
+};
+
 /** `defaultConfig` (ProxyConfig) fields: what every proxy starts with. */
 export function meshSettingsProxyDefaults(s: MeshSettings): Record<string, unknown> {
   const metadata: Record<string, string> = {
-    ...(s.dnsProxying ? { ISTIO_META_DNS_CAPTURE: 'true' } : {}),
-    ...(s.dnsProxying && s.dnsAutoAllocate ? { ISTIO_META_DNS_AUTO_ALLOCATE: 'true' } : {}),
-    ...(s.idleTimeout ? { ISTIO_META_IDLE_TIMEOUT: s.idleTimeout } : {}),
+    ...(s.dnsProxying ? { [DNS_CAPTURE]: 'true' } : {}),
+    ...(s.dnsProxying && s.dnsAutoAllocate ? { [DNS_AUTO_ALLOCATE]: 'true' } : {}),
+    ...(s.idleTimeout ? { [IDLE_TIMEOUT]: s.idleTimeout } : {}),
   };
   return {
     ...(Object.keys(metadata).length ? { proxyMetadata: metadata } : {}),

@@ -37,8 +37,14 @@ export function wiringIstiodEnv(wiring: ClusterWiring): { name: string; value: s
   return env;
 }
 
+const XDS_AGENT = 'PROXY_CONFIG_XDS_AGENT';
+/** Proxy metadata the wiring owns, by what it comes from; a gateway may not set them itself. */
+export const WIRING_PROXY_METADATA: Readonly<Record<string, string>> = {
+  [XDS_AGENT]: '`federations` (the peers\' roots reach the proxies through it)',
+};
+
 /** Proxy metadata the wiring needs in every proxy (MeshConfig `defaultConfig.proxyMetadata`). */
 export function wiringProxyMetadata(wiring: ClusterWiring): Record<string, string> {
   // The agent takes trust-bundle updates (the peers' roots) from istiod only over its own xDS channel.
-  return caCertificatesOf(wiring).length ? { PROXY_CONFIG_XDS_AGENT: 'true' } : {};
+  return caCertificatesOf(wiring).length ? { [XDS_AGENT]: 'true' } : {};
 }

@@ -123,7 +123,7 @@ export class GatewayWorkload extends Construct {
                 securityContext: { ...restrictedContainerSecurityContext(), privileged: false },
                 ports: [{ containerPort: ProxyPorts.ENVOY_PROMETHEUS, protocol: 'TCP', name: 'http-envoy-prom' }],
                 resources: resourceRequirements(g.resources),
-                ...(g.proxyEnv ? { env: Object.keys(g.proxyEnv).sort().map((name) => ({ name, value: g.proxyEnv![name] })) } : {}),
+                ...(Object.keys(g.proxyEnv).length ? { env: Object.keys(g.proxyEnv).sort().map((name) => ({ name, value: g.proxyEnv[name] })) } : {}),
               },
             ],
             terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,

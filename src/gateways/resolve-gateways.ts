@@ -20,6 +20,7 @@ import type { ResolveContext } from '../config/resolve-context';
 import type { IstioRelease } from '../catalog/versions';
 import { revisionOf, type IstioInstall } from '../config/resolve-istio';
 import { didYouMean } from '../util/did-you-mean';
+import { GATEWAY_MANAGED_PROXY_ENV } from './proxy-env';
 
 export type GatewaysInput = Static<typeof GatewaysSchema>;
 
@@ -83,8 +84,8 @@ export interface GatewaySettings extends DeploymentTuning {
   readonly servers: readonly GatewayServer[];
   /** Which revision injects the gateway's proxy, and so which release it runs. */
   readonly injection: GatewayInjection;
-  /** Environment of the proxy container beyond what injection gives it (fleet gateways). */
-  readonly proxyEnv?: Readonly<Record<string, string>>;
+  /** Environment of the proxy container beyond what injection gives it. */
+  readonly proxyEnv: Readonly<Record<string, string>>;
 }
 
 export interface GatewayInjection {
@@ -216,6 +217,12 @@ function resolveGateway(
     }
   }
 
+  const proxyEnv = { ...(g.proxyEnv ?? {}) };
+  for (const key of Object.keys(proxyEnv)) {
+    const source = GATEWAY_MANAGED_PROXY_ENV.get(key);
+    if (source !== undefined) fail(['proxyEnv', key], `proxy env ${key} is set by meshc from ${source} and cannot be overridden`);
+  }
+
   const service = resolveService(g.service!, fail);
   const servers = resolveServers(g.servers ?? [], service, fail);
 
@@ -230,6 +237,7 @@ function resolveGateway(
     topologyOnPod,
     servers,
     injection,
+    proxyEnv,
     autoscale,
     replicas: g.replicas!,
     resources: g.resources ?? {},
@@ -271,7 +279,7 @@ export function resolveFleetGateway(spec: FleetGatewaySpec, ctx: ResolveContext,
   });
   const fleet = { numTrustedProxies: meshWide.numTrustedProxies, forwardClientCertDetails: meshWide.forwardClientCertDetails };
   const g = resolveGateway(spec.role, spec.name, raw, ['gateways'], spec.namespace, fleet, ctx, istio);
-  return spec.proxyEnv ? { ...g, proxyEnv: { ...spec.proxyEnv } } : g;
+  return { ...g, proxyEnv: { ...(spec.proxyEnv ?? {}) } };
 }
 
 function resolveInjection(revision: string | undefined, istio: IstioInstall | undefined, who: string, fail: (message: string) => void): GatewayInjection {

@@ -167,6 +167,25 @@ function proxyEnv(kind: ProxyKind): Item[] {
   ];
 }
 
+/**
+ * Names of the variables the template itself sets on the proxy of `kind`, whatever the pod; the
+ * proxy metadata's names come from the mesh configuration instead.
+ */
+export function proxyEnvNames(kind: ProxyKind): string[] {
+  const names: string[] = [];
+  const visit = (items: readonly Item[]): void => {
+    for (const i of items) {
+      if (i.kind === 'if') visit([...i.then, ...(i.else ?? [])]);
+      else if (i.kind === 'item' && i.value.kind === 'map') {
+        const name = i.value.entries.find((e) => e.kind === 'entry' && e.key === 'name');
+        if (name?.kind === 'entry' && name.value.kind === 'lit') names.push(String(name.value.value));
+      }
+    }
+  };
+  visit(proxyEnv(kind));
+  return names;
+}
+
 /** Proxy resources: the four annotations replace the fleet's sidecar resources as a whole. */
 function resources(): Entry {
   const anyAnnotation = `or (${isSet(PodAnnotations.proxyCPU)}) (${isSet(PodAnnotations.proxyMemory)}) (${isSet(PodAnnotations.proxyCPULimit)}) (${isSet(PodAnnotations.proxyMemoryLimit)})`;
