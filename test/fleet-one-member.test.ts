@@ -172,6 +172,18 @@ describe('checks of a one-member mesh', () => {
     expect(stray.errors).toEqual([expect.stringMatching(/meshes\.corp\.eastWestGateway\.addresses\.west: cluster "west" has east-west gateway addresses but is not in mesh "corp"$/)]);
   });
 
+  it('refuses a gateway of the cluster that takes the east-west gateway\'s name or selects its pods', () => {
+    const own = (gateway: string) => CLUSTERS.replace('    serviceCIDRs: [10.100.0.0/16]\n', `    serviceCIDRs: [10.100.0.0/16]\n    gateways:\n      named:\n${gateway}`);
+    const named = problems(fleet({ clusters: own('        istio-eastwestgateway: { namespace: istio-system, labels: { istio: eastwest-own } }\n'), meshes: ONE, federations: '' }));
+    expect(named.errors).toEqual([
+      'fleet.yaml:17:32: error: clusters[0].gateways.named.istio-eastwestgateway: cluster "east": gateway name "istio-eastwestgateway" is used by the east-west gateway of mesh "corp"; give this gateway another name',
+    ]);
+    const selecting = problems(fleet({ clusters: own('        eastwest:\n          labels: { istio: eastwestgateway, app: istio-eastwestgateway }\n'), meshes: ONE, federations: '' }));
+    expect(selecting.errors).toEqual([
+      'fleet.yaml:18:19: error: clusters[0].gateways.named.eastwest.labels: cluster "east": gateway "eastwest" selects the pods of the east-west gateway of mesh "corp" (app=istio-eastwestgateway, istio=eastwestgateway), whose Gateway resources would attach to it too; give it distinct labels app or istio',
+    ]);
+  });
+
   it('refuses a mesh without members', () => {
     const { errors } = problems(fleet({ meshes: ONE.replace('clusters: [east]', 'clusters: []'), federations: '' }));
     expect(errors).toEqual([expect.stringMatching(/^fleet\.yaml:24:15: error: meshes\.corp\.clusters: must not be an empty list$/)]);

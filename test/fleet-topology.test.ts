@@ -186,6 +186,13 @@ describe('topology checks', () => {
     expect(errors(fleet({ federations: FEDERATIONS.replace('gateway: { addresses: [203.0.113.10] }', 'gateway: { addresses: [] }') }))[0]).toMatch(/federations\.partners\.members\[0\]\.gateway\.addresses: must not be an empty list$/);
   });
 
+  it('refuses a gateway of the cluster that takes the federation gateway\'s name', () => {
+    const clusters = CLUSTERS.replace('    trustDomain: lab.example\n', '    trustDomain: lab.example\n    gateways: { named: { istio-federation-gateway: { namespace: istio-system } } }\n');
+    expect(errors(fleet({ clusters }))).toEqual([
+      'fleet.yaml:22:52: error: clusters[2].gateways.named.istio-federation-gateway: cluster "lab": gateway name "istio-federation-gateway" is used by the federation gateway of federation "partners"; give this gateway another name',
+    ]);
+  });
+
   it('refuses a port without a name', () => {
     expect(errors(fleet({ federations: FEDERATIONS.replace('{ name: http, port: 8080, protocol: HTTP }', '{ port: 8080, protocol: HTTP }') }))[0]).toMatch(
       /federations\.partners\.members\[0\]\.exports\[0\]\.ports\[0\]\.name: missing required field "name"$/,

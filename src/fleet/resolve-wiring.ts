@@ -15,7 +15,7 @@ import { Labels } from '../labels';
 import { ProxyPorts } from '../injection/proxy-ports';
 import { IstiodPorts } from '../control-plane/ports';
 import { istiodServiceName } from '../control-plane/istiod';
-import { resolveFleetGateway, type FleetGatewaySpec, type GatewaySettings } from '../gateways/resolve-gateways';
+import { formatLabels, gatewaySettingPath, nameOf, resolveFleetGateway, selectSamePods, type FleetGatewaySpec, type GatewaySettings } from '../gateways/resolve-gateways';
 import { compare } from '../util/compare';
 import { didYouMean } from '../util/did-you-mean';
 import { overlaps, parseCidr } from './cidr';
@@ -115,6 +115,10 @@ export function resolveWiring(input: FleetFile, clusters: readonly ClusterConfig
     const mc = multicluster.get(c.name);
     const fed = federation.get(c.name);
     if (!mc && !fed) return c;
+    for (const added of extraGateways.get(c.name) ?? []) {
+      const whose = added.role === 'eastwest' ? `the east-west gateway of mesh "${mc?.mesh}"` : `the federation gateway of federation "${fed?.federation}"`;
+      checkOwnGatewaysApart(c, added, whose, ctx, fail);
+    }
     return {
       ...c,
       ...(meshIds.has(c.name) ? { meshId: meshIds.get(c.name) } : {}),
@@ -125,6 +129,20 @@ export function resolveWiring(input: FleetFile, clusters: readonly ClusterConfig
 }
 
 type Fail = (path: DocPath, message: string, key?: boolean) => void;
+
+/** The cluster's own gateways must neither take the name of a gateway the wiring adds nor select its pods. */
+function checkOwnGatewaysApart(c: ClusterConfig, added: GatewaySettings, whose: string, ctx: WiringContext, fail: Fail): void {
+  for (const own of c.gateways.gateways) {
+    if (own.name === added.name) {
+      fail(ctx.clusterPath(c.name, gatewaySettingPath(own, 'name')), `cluster "${c.name}": gateway name "${own.name}" is used by ${whose}; give this gateway another name`);
+    } else if (selectSamePods(own, added)) {
+      fail(
+        ctx.clusterPath(c.name, gatewaySettingPath(own, 'labels')),
+        `cluster "${c.name}": ${nameOf(own)} selects the pods of ${whose} (${formatLabels(added.selector)}), whose Gateway resources would attach to it too; give it distinct labels app or istio`,
+      );
+    }
+  }
+}
 
 function resolveMesh(
   meshName: string,

@@ -134,11 +134,10 @@ export function resolveGateways(input: GatewaysInput | undefined, ctx: ResolveCo
   const fleet = { numTrustedProxies: input?.numTrustedProxies ?? 0, forwardClientCertDetails: input?.forwardClientCertDetails };
   const candidates: Candidate[] = GATEWAY_KINDS.map((role) => {
     const raw = deepMerge<BuiltinGatewayInput>(DEFAULTS[role], input?.[role]);
-    return { role, path: ['gateways', role], name: raw.name!, raw, namePath: ['gateways', role, 'name'] };
+    return { role, name: raw.name!, raw };
   });
   for (const key of Object.keys(input?.named ?? {}).sort()) {
-    const path = ['gateways', 'named', key];
-    candidates.push({ role: 'named', path, name: key, raw: deepMerge<NamedGatewayInput>(DEFAULTS.named, input!.named![key]), namePath: path });
+    candidates.push({ role: 'named', name: key, raw: deepMerge<NamedGatewayInput>(DEFAULTS.named, input!.named![key]) });
   }
   // Named gateways join the ingress gateway's namespace unless they say otherwise, even with the ingress gateway off.
   const ingressNamespace = candidates[0].raw.namespace!;
@@ -147,22 +146,23 @@ export function resolveGateways(input: GatewaysInput | undefined, ctx: ResolveCo
   const byName = new Map<string, GatewaySettings>();
   for (const c of candidates) {
     if (!c.raw.enabled) continue;
-    const g = resolveGateway(c.role, c.name, c.raw, c.path, ingressNamespace, fleet, ctx, istio);
+    const g = resolveGateway(c.role, c.name, c.raw, settingsPath(c.role, c.name), ingressNamespace, fleet, ctx, istio);
     const taken = byName.get(g.name);
     if (taken) {
-      ctx.fail(c.namePath, `gateway name "${g.name}" is already used by ${nameOf(taken)}; gateway names are unique in a cluster`);
+      ctx.fail(gatewaySettingPath(g, 'name'), `gateway name "${g.name}" is already used by ${nameOf(taken)}; gateway names are unique in a cluster`);
       continue;
     }
     byName.set(g.name, g);
     gateways.push(g);
   }
 
-  checkSelectorsAreDistinct(gateways, candidates, ctx);
-  checkCertificatesAreUnique(gateways, candidates, ctx);
+  checkSelectorsAreDistinct(gateways, ctx);
+  checkCertificatesAreUnique(gateways, ctx);
   return { gateways, ...fleet };
 }
 
-function nameOf(g: GatewaySettings): string {
+/** How messages name a gateway. */
+export function nameOf(g: GatewaySettings): string {
   return g.role === 'named' ? `gateway "${g.name}"` : `the ${g.role} gateway`;
 }
 
@@ -410,15 +410,12 @@ export function hostName(host: string): string {
 
 interface Candidate {
   readonly role: GatewayRole;
-  /** Where the gateway's settings are, relative to the cluster's. */
-  readonly path: string[];
   readonly name: string;
   readonly raw: NamedGatewayInput;
-  /** Where its name comes from: `name`, or the key of a named gateway. */
-  readonly namePath: string[];
 }
-const pathOf = (g: GatewaySettings, candidates: readonly Candidate[]): string[] =>
-  candidates.find((c) => c.name === g.name && c.role === g.role)!.path;
+
+/** Where a gateway's settings are, relative to the cluster's. */
+const settingsPath = (role: GatewayRole, name: string): string[] => (role === 'named' ? ['gateways', 'named', name] : ['gateways', role]);
 
 /** The labels a gateway's pods carry, as far as another gateway's selector can see them. */
 export function podSelectorLabels(g: GatewaySettings): Record<string, string> {
@@ -429,28 +426,42 @@ export function podSelectorLabels(g: GatewaySettings): Record<string, string> {
  * Gateway resources select pods in every namespace, so a selector matching another gateway's
  * pods would attach its servers to that gateway too.
  */
-function checkSelectorsAreDistinct(gateways: readonly GatewaySettings[], candidates: readonly Candidate[], ctx: ResolveContext): void {
-  const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
-    Object.entries(selector).every(([k, v]) => labels[k] === v);
+function checkSelectorsAreDistinct(gateways: readonly GatewaySettings[], ctx: ResolveContext): void {
   gateways.forEach((a, i) => {
     for (const b of gateways.slice(0, i)) {
-      if (matches(a.selector, podSelectorLabels(b)) || matches(b.selector, podSelectorLabels(a))) {
+      if (selectSamePods(a, b)) {
         // Only `labels` can make two selectors meet; point at the gateway that sets them.
         const culprit = Object.keys(a.labels).length > 0 ? a : b;
-        ctx.fail([...pathOf(culprit, candidates), 'labels'], `${nameOf(a)} and ${nameOf(b)} select the same pods (${formatLabels(a.selector)}); give one of them distinct labels app or istio`);
+        ctx.fail(gatewaySettingPath(culprit, 'labels'), `${nameOf(a)} and ${nameOf(b)} select the same pods (${formatLabels(a.selector)}); give one of them distinct labels app or istio`);
       }
     }
   });
 }
 
-function formatLabels(labels: Record<string, string>): string {
+/** Whether one gateway's selector matches the other's pods, so its Gateway resources would attach to both. */
+export function selectSamePods(a: GatewaySettings, b: GatewaySettings): boolean {
+  const matches = (selector: Readonly<Record<string, string>>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+  return matches(a.selector, podSelectorLabels(b)) || matches(b.selector, podSelectorLabels(a));
+}
+
+/**
+ * Where a gateway of the `gateways` section sets `field`, relative to its cluster's settings; a
+ * named gateway's name is its key.
+ */
+export function gatewaySettingPath(g: GatewaySettings, field: 'name' | 'labels' | 'servers'): string[] {
+  const path = settingsPath(g.role, g.name);
+  return field === 'name' && g.role === 'named' ? path : [...path, field];
+}
+
+export function formatLabels(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
 }
 
 /** One Secret, one Certificate: two issuers writing the same Secret would overwrite each other forever. */
-function checkCertificatesAreUnique(gateways: readonly GatewaySettings[], candidates: readonly Candidate[], ctx: ResolveContext): void {
+function checkCertificatesAreUnique(gateways: readonly GatewaySettings[], ctx: ResolveContext): void {
   const seen = new Map<string, string>();
   for (const g of gateways) {
     g.servers.forEach((s, i) => {
@@ -459,7 +470,7 @@ function checkCertificatesAreUnique(gateways: readonly GatewaySettings[], candid
       const first = seen.get(id);
       if (first) {
         ctx.fail(
-          [...pathOf(g, candidates), 'servers', i, 'certificate'],
+          [...gatewaySettingPath(g, 'servers'), i, 'certificate'],
           `Secret ${id} already gets a certificate from ${first}; let one server request it and the others only name it in tls.credentialName`,
         );
       } else {
