@@ -4,6 +4,7 @@
  * ConfigMaps, the webhook path of the rendered MutatingWebhookConfiguration and the rendered
  * istiod's environment, as the API server would call it for a pod of that workload.
  */
+import { parse, stringify } from 'yaml';
 import type { ClusterConfig } from '../../src/config/cluster-config';
 import { primaryRevision, revisionOf } from '../../src/config/resolve-istio';
 import { revisioned } from '../../src/control-plane/metadata';
@@ -17,6 +18,10 @@ export interface InjectOptions {
   readonly values?: (values: Record<string, any>) => void;
   /** The cluster's rendered objects, when the caller has them already. */
   readonly objects?: Manifest[];
+  /** Adjusts the rendered mesh config before istiod reads it (a MeshConfig field the fleet cannot set yet). */
+  readonly mesh?: (mesh: Record<string, any>) => void;
+  /** Annotations of the workload's namespace, as the cluster holds them (OpenShift's UID range). */
+  readonly namespaceAnnotations?: Readonly<Record<string, string>>;
   /** Allow a stand-in istiod for a release without upstream code of its own (live tests compare with what they run). */
   readonly standIn?: boolean;
 }
@@ -49,13 +54,20 @@ export function injectorSetup(cluster: ClusterConfig, options: InjectOptions = {
     request: {
       config: injector.config,
       values: JSON.stringify(values),
-      mesh: find(objects, 'ConfigMap', name('istio')).data.mesh,
+      mesh: meshOf(find(objects, 'ConfigMap', name('istio')).data.mesh, options.mesh),
       revision: revision.name,
       path: webhook.clientConfig.service.path,
       clusterId: env.CLUSTER_ID ?? 'Kubernetes',
       kubeletVersion: `v${cluster.kubernetesVersion}.0`,
     },
   };
+}
+
+function meshOf(rendered: string, change?: (mesh: Record<string, any>) => void): string {
+  if (!change) return rendered;
+  const mesh = parse(rendered) as Record<string, any>;
+  change(mesh);
+  return stringify(mesh);
 }
 
 const POD_TEMPLATE_HASH = 'pod-template-hash';
@@ -99,11 +111,11 @@ function intoWorkload(workload: Manifest, pod: Manifest): Manifest {
 }
 
 /** Calls the webhook for the pods of several workloads at once (one istiod process). */
-export function webhookResponses(setup: InjectorSetup, workloads: readonly Manifest[]): WebhookResponse[] {
+export function webhookResponses(setup: InjectorSetup, workloads: readonly Manifest[], namespaceAnnotations?: Readonly<Record<string, string>>): WebhookResponse[] {
   return callInjectionWebhook(
     setup.istioVersion,
     setup.env,
-    workloads.map((w) => ({ ...setup.request, namespace: w.metadata?.namespace ?? 'default', pod: podFor(w) })),
+    workloads.map((w) => ({ ...setup.request, namespace: w.metadata?.namespace ?? 'default', ...(namespaceAnnotations ? { namespaceAnnotations } : {}), pod: podFor(w) })),
     { standIn: setup.standIn },
   );
 }
@@ -118,7 +130,7 @@ export function injectFor(cluster: ClusterConfig, workload: Manifest, options: I
 
 export function injectAll(cluster: ClusterConfig, workloads: readonly Manifest[], options: InjectOptions = {}): Manifest[] {
   const setup = injectorSetup(cluster, options);
-  return webhookResponses(setup, workloads).map((answer, i) => {
+  return webhookResponses(setup, workloads, options.namespaceAnnotations).map((answer, i) => {
     if (!answer.allowed) throw new Error(`istiod refused the pod: ${answer.message}`);
     return answer.patched ? intoWorkload(workloads[i], answer.pod!) : workloads[i];
   });

@@ -20,6 +20,8 @@ export interface WebhookRequest {
   /** Kubelet version of the cluster's node, e.g. `v1.33.0` (istiod's native-sidecar detection reads it). */
   readonly kubeletVersion: string;
   readonly namespace: string;
+  /** Annotations of the pod's namespace (OpenShift's UID range, which istiod reads there). */
+  readonly namespaceAnnotations?: Readonly<Record<string, string>>;
   readonly pod: Record<string, unknown>;
 }
 

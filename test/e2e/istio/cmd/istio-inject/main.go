@@ -47,9 +47,12 @@ type request struct {
 	// ClusterID is istiod's CLUSTER_ID: the cluster whose nodes decide native-sidecar support.
 	ClusterID string `json:"clusterId"`
 	// KubeletVersion of the cluster's one node (e.g. v1.33.0).
-	KubeletVersion string          `json:"kubeletVersion"`
-	Namespace      string          `json:"namespace"`
-	Pod            json.RawMessage `json:"pod"`
+	KubeletVersion string `json:"kubeletVersion"`
+	Namespace      string `json:"namespace"`
+	// NamespaceAnnotations of the pod's namespace as the cluster holds it (on OpenShift istiod
+	// reads the namespace's UID range from them).
+	NamespaceAnnotations map[string]string `json:"namespaceAnnotations"`
+	Pod                  json.RawMessage   `json:"pod"`
 }
 
 type response struct {
@@ -113,7 +116,11 @@ func newInjector(r *request) (*injector, error) {
 		ObjectMeta: metav1.ObjectMeta{Name: "node-1"},
 		Status:     corev1.NodeStatus{NodeInfo: corev1.NodeSystemInfo{KubeletVersion: r.KubeletVersion}},
 	}
-	client := kube.NewFakeClient(node)
+	objects := []runtime.Object{node}
+	if r.Namespace != "" {
+		objects = append(objects, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.Namespace, Annotations: r.NamespaceAnnotations}})
+	}
+	client := kube.NewFakeClient(objects...)
 	stop := make(chan struct{})
 	clusters.Add(cluster.ID(clusterID), client, stop)
 	client.RunAndWait(stop)
@@ -121,7 +128,11 @@ func newInjector(r *request) (*injector, error) {
 }
 
 func injectorFor(r *request) (*injector, error) {
-	key := sha256.Sum256([]byte(fmt.Sprintf("%q|%q|%q|%q|%q|%q", r.Config, r.Values, r.Mesh, r.Revision, r.ClusterID, r.KubeletVersion)))
+	namespace, err := json.Marshal(r.NamespaceAnnotations)
+	if err != nil {
+		return nil, err
+	}
+	key := sha256.Sum256([]byte(fmt.Sprintf("%q|%q|%q|%q|%q|%q|%q|%q", r.Config, r.Values, r.Mesh, r.Revision, r.ClusterID, r.KubeletVersion, r.Namespace, namespace)))
 	mu.Lock()
 	defer mu.Unlock()
 	if i, ok := injectors[key]; ok {
