@@ -481,7 +481,8 @@ describe('proxy env', () => {
     const env = pod.spec.containers.find((c: Manifest) => c.name === 'istio-proxy').env as Manifest[];
     const metadata = Object.keys(JSON.parse(env.find((e) => e.name === 'PROXY_CONFIG')!.value).proxyMetadata);
     expect(metadata.sort()).toEqual(['ISTIO_META_DNS_AUTO_ALLOCATE', 'ISTIO_META_DNS_CAPTURE', 'ISTIO_META_IDLE_TIMEOUT', 'PROXY_CONFIG_XDS_AGENT']);
-    expect([...GATEWAY_MANAGED_PROXY_ENV.keys()].sort()).toEqual([...new Set(env.map((e) => e.name as string))].sort());
+    // ISTIO_BOOTSTRAP_OVERRIDE appears only on a pod with the sidecar.istio.io/bootstrapOverride annotation.
+    expect([...GATEWAY_MANAGED_PROXY_ENV.keys()].sort()).toEqual([...new Set([...env.map((e) => e.name as string), 'ISTIO_BOOTSTRAP_OVERRIDE'])].sort());
     expect(Object.keys(GATEWAY_TEMPLATE_ENV_SOURCES).sort()).toEqual(proxyEnvNames('gateway').sort());
   });
 });

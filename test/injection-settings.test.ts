@@ -218,3 +218,20 @@ describe('application probes', () => {
     expect(appProbe(inject(cluster('      rewriteAppProbes: false\n'), { 'sidecar.istio.io/rewriteAppHTTPProbers': 'true' })).port).toBe(15020);
   });
 });
+
+describe('holding the application until the proxy is ready', () => {
+  const classic = cluster('      nativeSidecars: false\n      holdApplicationUntilProxyStarts: true\n');
+
+  it('is the fleet\'s default for every pod, carried in the proxy configuration', () => {
+    const p = pod(classic);
+    expect(p.spec.containers[0].name).toBe('istio-proxy');
+    expect(JSON.parse(env(p).PROXY_CONFIG).holdApplicationUntilProxyStarts).toBe(true);
+  });
+
+  it('can be turned off by a pod, which upstream\'s values-level setting does not allow', () => {
+    const p = pod(classic, { 'proxy.istio.io/config': '{ "holdApplicationUntilProxyStarts": false }' });
+    expect(p.spec.containers.map((c: any) => c.name)).toEqual(['shop', 'istio-proxy']);
+    expect(container(p, 'istio-proxy').lifecycle).toBeUndefined();
+    expect(JSON.parse(env(p).PROXY_CONFIG).holdApplicationUntilProxyStarts).toBe(false);
+  });
+});

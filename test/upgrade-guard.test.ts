@@ -19,7 +19,7 @@ import { HEADER } from './support/fleet';
 /** A release as the guard sees it; versions outside the catalog let the rules be tested ahead of time. */
 const release = (version: string): IstioRelease => findRelease(version) ?? ({ version, minor: version.split('.').slice(0, 2).join('.') } as IstioRelease);
 const rev = (name: string, version: string): RevisionConfig => ({ name, release: release(version), compatibilityEnv: {}, proxyImage: `hub/proxyv2:${version}`, path: ['istio', 'revisions', 0] });
-const install = (...revs: RevisionConfig[]): IstioInstall => ({ release: revs[revs.length - 1].release, hub: 'hub', revisions: revs, tags: [] });
+const install = (...revs: RevisionConfig[]): IstioInstall => ({ release: revs[revs.length - 1].release, hub: 'hub', proxyImageName: 'proxyv2', revisions: revs, tags: [] });
 const record = (...revs: [string, string][]): VersionRecord => ({ cluster: 'c1', revisions: revs.map(([name, version]) => ({ name, version })), tags: {} });
 const kinds = (prev: VersionRecord, next: IstioInstall) => upgradeViolations(prev, next).map((v) => `${v.kind} ${v.revision.name} ${v.from}→${v.to}`);
 

@@ -67,8 +67,11 @@ export function compatibilityProfile(release: IstioRelease, minor: string): Comp
 
 /** Istio's two images; `pilot` runs istiod, `proxyv2` every Envoy (sidecars, gateways). */
 export type IstioImage = 'pilot' | 'proxyv2';
+/** The proxy image's name under the hub unless a mirror renames it. */
+export const DEFAULT_PROXY_IMAGE: IstioImage = 'proxyv2';
 
-export function imageRef(hub: string, image: IstioImage, version: string): string {
+/** An image of the release under a hub; `image` is one of Istio's, or the name a mirror gives the proxy. */
+export function imageRef(hub: string, image: IstioImage | string, version: string): string {
   return `${hub}/${image}:${version}`;
 }
 

@@ -33,6 +33,13 @@ export interface CniPlatformPreset {
    * ResourceQuota scoped to that PriorityClass.
    */
   readonly criticalPodQuota: boolean;
+  /**
+   * istiod's PLATFORM: on `openshift` the injector runs proxies as the namespace's own UID (from
+   * its `openshift.io/sa.scc.uid-range` annotation) instead of 1337.
+   */
+  readonly istiodPlatform?: 'openshift';
+  /** The platform's admission refuses istio-init's NET_ADMIN and NET_RAW: pods need the CNI agent. */
+  readonly requiresCni?: boolean;
 }
 
 const STANDARD = { cniBinDir: '/opt/cni/bin', cniConfDir: '/etc/cni/net.d', chained: true, provider: 'default', criticalPodQuota: false } as const;
@@ -62,6 +69,8 @@ export const CNI_PLATFORM_PRESETS: Readonly<Record<CniPlatform, CniPlatformPrese
     provider: 'multus',
     seLinuxType: 'spc_t',
     securityContextConstraints: 'privileged',
+    istiodPlatform: 'openshift',
+    requiresCni: true,
   },
   microk8s: { ...STANDARD, cniBinDir: '/var/snap/microk8s/current/opt/cni/bin', cniConfDir: '/var/snap/microk8s/current/args/cni-network' },
 };

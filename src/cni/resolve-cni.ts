@@ -45,6 +45,12 @@ export function resolveCni(input: CniInput | undefined, ctx: ResolveContext, clu
   const preset = CNI_PLATFORM_PRESETS[c.platform];
   const { repair, rollout } = c;
 
+  if (preset.requiresCni && !c.enabled) {
+    ctx.fail(
+      ['cni', 'enabled'],
+      `cni.platform ${c.platform} needs cni.enabled: true: the platform admits no pod with istio-init's NET_ADMIN and NET_RAW capabilities, so without the CNI agent no injected pod starts`,
+    );
+  }
   if (c.enabled) {
     if (/^0+%?$/.test(rollout.maxUnavailable)) {
       ctx.fail(
@@ -73,6 +79,7 @@ export function resolveCni(input: CniInput | undefined, ctx: ResolveContext, clu
     seLinuxType: preset.seLinuxType,
     securityContextConstraints: preset.securityContextConstraints,
     criticalPodQuota: preset.criticalPodQuota,
+    istiodPlatform: preset.istiodPlatform,
     namespace: c.namespace,
     excludeNamespaces: c.excludeNamespaces,
     repair: { enabled: repair.enabled, mode: repair.mode },

@@ -4,7 +4,7 @@
  */
 import type { ControlPlaneSchema, IstiodSchema, ResourcesInput, SecuritySchema, SidecarSchema } from './fleet-schema';
 import type { Static } from './schema-builder';
-import type { Scheduling } from './tuning-schema';
+import type { ProxyResources, Scheduling } from './tuning-schema';
 import type { CniConfig } from '../cni/resolve-cni';
 import type { IstioInstall } from './resolve-istio';
 import type { ClusterWiring } from '../fleet/wiring';
@@ -43,11 +43,13 @@ type SidecarInput = Static<typeof SidecarSchema>;
 export type LabelSelector = NonNullable<SidecarInput['neverInjectSelector']>[number];
 
 export interface SidecarSettings
-  extends Required<Omit<SidecarInput, 'resources' | 'imagePullPolicy' | 'neverInjectSelector' | 'alwaysInjectSelector' | 'imagePullSecrets'>> {
-  readonly resources: ResourcesInput;
+  extends Required<Omit<SidecarInput, 'resources' | 'imagePullPolicy' | 'neverInjectSelector' | 'alwaysInjectSelector' | 'imagePullSecrets' | 'templates'>> {
+  readonly resources: ProxyResources;
   /** Unset: Kubernetes decides from the image tag. */
   readonly imagePullPolicy?: SidecarInput['imagePullPolicy'];
   readonly imagePullSecrets: readonly string[];
+  /** Injection templates of the fleet's own, by name. */
+  readonly templates: Readonly<Record<string, string>>;
   readonly neverInjectSelector: readonly LabelSelector[];
   readonly alwaysInjectSelector: readonly LabelSelector[];
 }

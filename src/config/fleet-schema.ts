@@ -11,7 +11,7 @@ import { DeliverySchema, DestinationSchema } from './delivery-schema';
 import { MeshSettingsSchema } from './mesh-settings-schema';
 import { GatewaysSchema } from './gateways-schema';
 import { PoliciesSchema, TrustDomainAliasesSchema } from './policies-schema';
-import { autoscaleSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
+import { autoscaleSchema, proxyResourcesSchema, resourcesSchema, rolloutSchema, SchedulingSchemaProps } from './tuning-schema';
 import { DNS_LABEL, DNS_LABEL_MESSAGE, DNS_SUBDOMAIN, DURATION, ENV_NAME, IP_CIDR, IP_CIDR_MESSAGE, LABEL_VALUE, LABEL_VALUE_MESSAGE } from './patterns';
 export type { ResourcesInput } from './tuning-schema';
 
@@ -110,7 +110,7 @@ export const SidecarSchema = obj(
     }),
     neverInjectSelector: arr(LabelSelectorSchema, { description: 'Pods matching any of these selectors are never injected, whatever their namespace says.' }),
     alwaysInjectSelector: arr(LabelSelectorSchema, { description: 'Pods matching any of these selectors are injected even when the policy is `disabled`.' }),
-    resources: resourcesSchema({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2000m', memory: '1024Mi' } }),
+    resources: proxyResourcesSchema({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2000m', memory: '1024Mi' } }),
     holdApplicationUntilProxyStarts: bool({
       description: 'Start application containers only once the proxy is ready, so they never run without the mesh.',
       default: false,
@@ -136,6 +136,14 @@ export const SidecarSchema = obj(
     excludeOutboundPorts: str({ description: 'Outbound ports that bypass the proxy, comma-separated.', default: '', pattern: PORT_LIST, patternMessage: 'must be comma-separated ports such as 5432' }),
     imagePullPolicy: oneOfStrings(['Always', 'IfNotPresent', 'Never'] as const, { description: 'Pull policy of the injected containers; unset, Kubernetes decides from the tag.' }),
     imagePullSecrets: arr(str({ pattern: DNS_SUBDOMAIN, patternMessage: 'must be the name of a Secret' }), { description: 'Names of existing Secrets to pull the proxy image with.' }),
+    templates: record(str({ minLength: 1 }), {
+      description: 'Further injection templates istiod knows by name (Go templates of a pod patch, as upstream\'s `sidecarInjectorWebhook.templates`); pods select them with `inject.istio.io/templates`, e.g. `sidecar,spire`. meshc\'s own (`sidecar`, `gateway`, `grpc-agent`, `grpc-simple`) cannot be replaced.',
+      keyPattern: DNS_LABEL,
+    }),
+    mountMtlsCerts: bool({
+      description: 'Mount Istio\'s legacy certificate Secret of the pod\'s service account (`istio.<account>`, optional) at `/etc/certs/` in the proxy, for applications that still read mesh certificates from files. The Secret is not created by istiod; something else must provide it.',
+      default: false,
+    }),
     seccompProfile: oneOfStrings(['RuntimeDefault', 'unset'] as const, {
       description: 'Seccomp profile of the injected containers. `RuntimeDefault` meets the restricted Pod Security Standard; `unset` leaves it to the pod.',
       default: 'RuntimeDefault',

@@ -3,7 +3,7 @@
  * side, the revision tags that point namespaces at them, compatibility mode, and the explicit
  * consent the upgrade guard asks for when a version change is riskier than it allows.
  */
-import { DEFAULT_HUB, ISTIO_VERSIONS, LATEST_ISTIO } from '../catalog/versions';
+import { DEFAULT_HUB, DEFAULT_PROXY_IMAGE, ISTIO_VERSIONS, LATEST_ISTIO } from '../catalog/versions';
 import { arr, obj, oneOfStrings, record, str, type Static } from './schema-builder';
 import { DNS_LABEL } from './patterns';
 
@@ -56,6 +56,7 @@ export const IstioSchema = obj(
     }),
     compatibilityVersion: compatibilityVersion('Run every revision with the behaviour of an earlier minor release (upstream\'s `compatibilityVersion`), to upgrade the binaries before the behaviour. Accepted: the minors the version catalog lists for the release.'),
     hub: str({ description: 'Registry and path of the Istio images (`<hub>/pilot`, `<hub>/proxyv2`); set it to use a mirror.', default: DEFAULT_HUB, pattern: '^[a-z0-9]([-a-z0-9._:/]*[a-z0-9])?$', patternMessage: 'must be an image registry path such as docker.io/istio' }),
+    proxyImageName: str({ description: 'Name of the proxy image under the hub (`<hub>/<name>:<version>`), for mirrors that rename it. Sidecars and gateways run it.', default: DEFAULT_PROXY_IMAGE, pattern: '^[a-z0-9]([-a-z0-9._/]*[a-z0-9])?$', patternMessage: 'must be an image name such as proxyv2 or istio/proxyv2' }),
     allowVersionChange: UpgradeConsentSchema,
   },
   { description: 'Istio releases, revisions and images.' },

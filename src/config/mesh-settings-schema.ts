@@ -2,8 +2,49 @@
  * Fleet-file schema of mesh-wide behaviour: traffic policy, DNS proxying, telemetry,
  * external authorizers, and a checked escape hatch for any other MeshConfig field.
  */
-import { arr, bool, int, obj, oneOfStrings, record, str } from './schema-builder';
-import { DURATION } from './patterns';
+import { arr, bool, int, num, obj, oneOfStrings, record, str } from './schema-builder';
+import { DURATION, ENV_NAME } from './patterns';
+
+const duration = (description: string) => str({ description, pattern: DURATION, patternMessage: 'must be a duration such as 5s or 1m30s' });
+
+/**
+ * ProxyConfig fields every proxy starts with (MeshConfig `defaultConfig`) that meshc types; the
+ * fields meshc sets itself come from other settings (docs/injection.md lists them).
+ */
+export const ProxyConfigSchema = obj(
+  {
+    concurrency: int({ description: 'Envoy worker threads; 0: one per core of the node. Unset: as Istio decides from the proxy\'s CPU limit.', minimum: 0 }),
+    drainDuration: duration('How long the proxy drains connections on a hot restart and on shutdown (Istio\'s default 45s).'),
+    terminationDrainDuration: duration('How long the proxy keeps serving after the pod is told to stop, before it exits (Istio\'s default 5s).'),
+    tracing: obj(
+      {
+        sampling: num({ description: 'Percentage of requests traced (0 to 100).', minimum: 0, maximum: 100 }),
+        zipkin: obj(
+          { address: str({ description: 'Collector address, host:port.', pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', patternMessage: 'must be host:port, e.g. zipkin.istio-system:9411' }) },
+          { description: 'Trace to a Zipkin collector.', required: ['address'] },
+        ),
+        maxPathTagLength: int({ description: 'Longest request path recorded in a span tag.', minimum: 1 }),
+      },
+      { description: 'The proxy\'s own tracer. `{}` turns it off (Istio otherwise sends to zipkin.istio-system:9411); providers of the Telemetry API do not need it.' },
+    ),
+    proxyMetadata: record(str(), {
+      description: 'Environment of every proxy agent (e.g. ISTIO_META_* feature switches). Names meshc sets from other settings are refused.',
+      keyPattern: ENV_NAME,
+    }),
+  },
+  {
+    description: 'Defaults of every proxy\'s ProxyConfig (MeshConfig `defaultConfig`); a pod overrides them with the `proxy.istio.io/config` annotation.',
+    setBy: {
+      discoveryAddress: 'the control plane of the proxy\'s revision',
+      meshId: '`meshId`',
+      holdApplicationUntilProxyStarts: '`sidecar.holdApplicationUntilProxyStarts`',
+      interceptionMode: '`sidecar.interceptionMode`',
+      proxyStatsMatcher: '`mesh.proxyStatsInclusionRegexps`',
+      gatewayTopology: 'the gateways\' `numTrustedProxies` and `forwardClientCertDetails`',
+    },
+  },
+);
+
 
 const HEADER = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$';
 const headers = (description: string) =>
@@ -52,6 +93,7 @@ export const MeshSettingsSchema = obj(
       uniqueItems: true,
     }),
     extensionProviders: arr(ExtensionProviderSchema, { description: 'External authorizers.' }),
+    proxyConfig: ProxyConfigSchema,
     meshConfig: record({ json: {} } as { json: Record<string, unknown>; __type?: unknown }, {
       description: 'Escape hatch: further MeshConfig fields, merged over what meshc renders. Field names are checked against MeshConfig.',
     }),

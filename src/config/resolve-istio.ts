@@ -2,7 +2,7 @@
  * Resolution of the `istio:` section: the revisions a cluster runs, its revision tags, the
  * compatibility profile of each revision and which revision serves default injection.
  */
-import { compatibilityProfile, findRelease, imageRef, type IstioRelease } from '../catalog/versions';
+import { DEFAULT_PROXY_IMAGE, compatibilityProfile, findRelease, imageRef, type IstioRelease } from '../catalog/versions';
 import { didYouMean } from '../util/did-you-mean';
 import type { IstioInput } from './istio-schema';
 import type { ResolveContext } from './resolve-context';
@@ -40,6 +40,8 @@ export interface IstioInstall {
   /** The newest release running in the cluster: CRDs, CNI and revision-independent objects follow it. */
   readonly release: IstioRelease;
   readonly hub: string;
+  /** Name of the proxy image under the hub. */
+  readonly proxyImageName: string;
   /** Oldest first (by version, then name). */
   readonly revisions: readonly RevisionConfig[];
   /** By name. */
@@ -92,6 +94,7 @@ export function resolveIstio(istio: IstioInput, ctx: ResolveContext, managed: Ma
   }
 
   const hub = istio.hub!;
+  const proxyImageName = istio.proxyImageName ?? DEFAULT_PROXY_IMAGE;
   const entries =
     declared === 'version'
       ? [{ name: DEFAULT_REVISION, version: istio.version!, compatibilityVersion: undefined, path: ['istio', 'version'] }]
@@ -138,7 +141,7 @@ export function resolveIstio(istio: IstioInput, ctx: ResolveContext, managed: Ma
       release,
       ...(compat !== undefined ? { compatibilityVersion: compat } : {}),
       compatibilityEnv,
-      proxyImage: imageRef(hub, 'proxyv2', release.version),
+      proxyImage: imageRef(hub, proxyImageName, release.version),
       path: e.path,
     });
   });
@@ -164,6 +167,7 @@ export function resolveIstio(istio: IstioInput, ctx: ResolveContext, managed: Ma
   return {
     release: newest.release,
     hub,
+    proxyImageName,
     revisions,
     tags,
     ...(defaultRevision ? { defaultRevision } : {}),

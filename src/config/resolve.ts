@@ -14,9 +14,10 @@ import { formatPath, type Diagnostic, type DocPath } from './diagnostic';
 import { ClusterSchema, type ClusterInput, type FleetFile } from './fleet-schema';
 import { PROFILES } from './profiles';
 import { defaultsFromSchema } from './schema-defaults';
-import { resolveScheduling } from './tuning-schema';
+import { resolveScheduling, withoutNulls } from './tuning-schema';
 import { resolveCni } from '../cni/resolve-cni';
 import { resolveMeshSettings } from '../control-plane/mesh-settings';
+import { checkCustomTemplates } from '../injection/custom-templates';
 import { resolveGateways } from '../gateways/resolve-gateways';
 import { resolvePolicies } from '../security/resolve-policies';
 import type { ResolveContext } from './resolve-context';
@@ -135,9 +136,10 @@ function resolveCluster(input: FleetFile, index: number, report: Report, options
   if (istio && options.previous) {
     istio = checkUpgrade(options.previous.get(raw.name), istio, ctx, options.baseline ?? 'the last committed render');
   }
-  const gateways = resolveGateways(merged.gateways, ctx, istio);
-  const cni = resolveCni(merged.cni, ctx, { controlPlaneNamespace: merged.controlPlane?.namespace });
   const mesh = resolveMeshSettings(merged.mesh, ctx);
+  const gateways = resolveGateways(merged.gateways, ctx, istio, Object.keys(mesh.proxyConfig.proxyMetadata ?? {}));
+  const cni = resolveCni(merged.cni, ctx, { controlPlaneNamespace: merged.controlPlane?.namespace });
+  checkCustomTemplates(merged.sidecar?.templates ?? {}, ctx);
   const trustDomainAliases = merged.trustDomainAliases ?? [];
   trustDomainAliases.forEach((alias, i) => {
     if (alias === merged.trustDomain) ctx.warn(['trustDomainAliases', i], `trust domain alias "${alias}" is the cluster's own trust domain`);
@@ -188,8 +190,9 @@ function resolveCluster(input: FleetFile, index: number, report: Report, options
     },
     sidecar: {
       ...(sidecar as Required<typeof sidecar>),
-      resources: sidecar.resources ?? {},
+      resources: withoutNulls(sidecar.resources),
       imagePullSecrets: sidecar.imagePullSecrets ?? [],
+      templates: sidecar.templates ?? {},
       neverInjectSelector: sidecar.neverInjectSelector ?? [],
       alwaysInjectSelector: sidecar.alwaysInjectSelector ?? [],
     },

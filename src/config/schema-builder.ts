@@ -94,20 +94,34 @@ export function record<T>(values: Schema<T>, opts: Doc & { keyPattern?: string }
   return node(json, opts);
 }
 
+/** The schema, or `null`: for fields where null means "remove the default". */
+export function orNull<T>(schema: Schema<T>, doc: Doc = {}): Schema<T | null> {
+  const type = schema.json.type;
+  return node({ ...schema.json, type: [type, 'null'] }, { description: schema.json.description as string | undefined, ...doc });
+}
+
 type Props = Record<string, Schema<unknown>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type ObjectType<P extends Props, R extends keyof P> = Simplify<
   { [K in R]: Static<P[K]> } & { [K in Exclude<keyof P, R>]?: Static<P[K]> }
 >;
 
-/** A closed object: unknown keys are errors (with a "did you mean" from the validator). */
+/** Schema keyword naming, for fields an object leaves out, the setting meshc fills them from. */
+export const SET_BY_KEYWORD = 'x-meshc-set-by';
+
+/**
+ * A closed object: unknown keys are errors (with a "did you mean" from the validator). `setBy`
+ * names fields of the upstream API this object mirrors that meshc fills from other settings, so
+ * that writing one says where to go instead.
+ */
 export function obj<P extends Props, R extends keyof P & string = never>(
   props: P,
-  opts: Doc & { required?: readonly R[] } = {},
+  opts: Doc & { required?: readonly R[]; setBy?: Readonly<Record<string, string>> } = {},
 ): Schema<ObjectType<P, R>> & { readonly props: P } {
   const properties: JsonSchema = {};
   for (const [key, value] of Object.entries(props)) properties[key] = value.json;
   const json: JsonSchema = { type: 'object', properties, additionalProperties: false };
   if (opts.required && opts.required.length > 0) json.required = [...opts.required];
+  if (opts.setBy) json[SET_BY_KEYWORD] = { ...opts.setBy };
   return { ...node<ObjectType<P, R>>(json, opts), props };
 }

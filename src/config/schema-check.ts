@@ -37,6 +37,8 @@ export const PATTERN_MESSAGE_KEYWORD = 'x-pattern-message';
  * Annotation keywords editors understand. Strict mode rejects unknown keywords to
  * catch typos in the schema, so the harmless ones have to be declared.
  */
+import { SET_BY_KEYWORD } from './schema-builder';
+
 const ANNOTATION_KEYWORDS = [
   'markdownDescription',
   'enumDescriptions',
@@ -533,6 +535,8 @@ function constMessage(allowed: unknown, data: unknown, source: string | undefine
 }
 
 function unknownFieldMessage(name: string, parentSchema: AnySchemaObject | undefined, data: unknown): string {
+  const setBy = parentSchema?.[SET_BY_KEYWORD]?.[name];
+  if (typeof setBy === 'string') return `field "${name}" is set by meshc from ${setBy}; use that instead`;
   const properties = isPlainObject(parentSchema?.properties) ? Object.keys(parentSchema.properties) : [];
   const patterns = isPlainObject(parentSchema?.patternProperties) ? Object.keys(parentSchema.patternProperties) : [];
   // A field the user already has is never what they meant by the unknown one.

@@ -2,7 +2,7 @@
  * Fine-tuning every workload meshc renders shares: resources, scaling, rollout and
  * scheduling, validated with the rules operators such as Kyma's apply.
  */
-import { arr, bool, int, obj, oneOfStrings, record, str, type Static } from './schema-builder';
+import { arr, bool, int, obj, oneOfStrings, orNull, record, str, type Static } from './schema-builder';
 import { LABEL_KEY } from './patterns';
 
 const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$';
@@ -37,6 +37,45 @@ export function resourcesSchema(defaults: ResourceDefaults = {}) {
   );
 }
 export type ResourcesInput = Static<ReturnType<typeof resourcesSchema>>;
+
+const ephemeralStorage = (description: string) =>
+  str({ description, pattern: MEMORY, patternMessage: 'must be a storage quantity such as 1Gi' });
+
+/**
+ * Resources of the injected proxy: like resourcesSchema, plus ephemeral storage, and `null` to
+ * remove a default (a proxy without a CPU limit, say), as upstream's `omitNil` allows.
+ */
+export function proxyResourcesSchema(defaults: ResourceDefaults) {
+  const group = (what: string, d: ResourceDefaults['requests']) =>
+    obj(
+      {
+        cpu: orNull(cpu(`CPU ${what}; null removes the default.`, d?.cpu)),
+        memory: orNull(memory(`Memory ${what}; null removes the default.`, d?.memory)),
+        'ephemeral-storage': orNull(ephemeralStorage(`Ephemeral storage ${what}.`)),
+      },
+      { description: what === 'request' ? 'Guaranteed resources.' : 'Upper bounds.' },
+    );
+  return obj(
+    { requests: group('request', defaults.requests), limits: group('limit', defaults.limits) },
+    { description: 'Container resources; fields given replace the default field by field, and `null` removes one.' },
+  );
+}
+type ProxyResourceName = 'cpu' | 'memory' | 'ephemeral-storage';
+/** Proxy resources as resolved: the defaults a fleet removed with null are gone. */
+export interface ProxyResources {
+  readonly requests?: Readonly<Partial<Record<ProxyResourceName, string>>>;
+  readonly limits?: Readonly<Partial<Record<ProxyResourceName, string>>>;
+}
+
+/** Drops the fields set to null, and groups left empty. */
+export function withoutNulls(input: Static<ReturnType<typeof proxyResourcesSchema>> | undefined): ProxyResources {
+  const out: Record<string, Record<string, string>> = {};
+  for (const group of ['requests', 'limits'] as const) {
+    const fields = Object.entries(input?.[group] ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string');
+    if (fields.length) out[group] = Object.fromEntries(fields);
+  }
+  return out;
+}
 
 export function autoscaleSchema(component: string, defaults: { min: number; max: number; targetCPUUtilization: number }) {
   return obj(

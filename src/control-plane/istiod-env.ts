@@ -60,7 +60,7 @@ export function istiodEnv(cluster: ClusterConfig, revision: RevisionConfig = pri
       : []),
     // Go would otherwise size its scheduler to the node's cores, not the container's limit.
     { name: 'GOMAXPROCS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: k8s.Quantity.fromString('1') } } },
-    { name: 'PLATFORM', value: '' },
+    { name: 'PLATFORM', value: cluster.cni.istiodPlatform ?? '' },
     // istiod injects native sidecars by default on the Kubernetes versions meshc supports.
     ...(cluster.sidecar.nativeSidecars ? [] : [{ name: 'ENABLE_NATIVE_SIDECARS', value: 'false' }]),
     // istiod would deploy a gateway for each Gateway API Gateway with its `kube-gateway` injection

@@ -4,12 +4,14 @@
  */
 import type { ResolveContext } from '../config/resolve-context';
 import type { Static } from '../config/schema-builder';
-import type { ExtensionProviderSchema, MeshSettingsSchema } from '../config/mesh-settings-schema';
+import type { ExtensionProviderSchema, MeshSettingsSchema, ProxyConfigSchema } from '../config/mesh-settings-schema';
+import { WIRING_PROXY_METADATA } from '../fleet/mesh-wiring';
 import { didYouMean } from '../util/did-you-mean';
 import type { EnvVar } from './istiod-env';
 
 type MeshSettingsInput = Static<typeof MeshSettingsSchema>;
 type ExtensionProvider = Static<typeof ExtensionProviderSchema>;
+type ProxyConfigInput = Static<typeof ProxyConfigSchema>;
 
 export interface MeshSettings {
   readonly outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
@@ -21,6 +23,8 @@ export interface MeshSettings {
   readonly accessLogging: { readonly enabled: boolean; readonly encoding: 'TEXT' | 'JSON'; readonly format?: string };
   readonly proxyStatsInclusionRegexps: readonly string[];
   readonly extensionProviders: readonly ExtensionProvider[];
+  /** Typed ProxyConfig defaults, as written (proxy metadata checked against meshc's own). */
+  readonly proxyConfig: ProxyConfigInput;
   readonly meshConfig: Readonly<Record<string, unknown>>;
 }
 
@@ -74,9 +78,14 @@ export function resolveMeshSettings(input: MeshSettingsInput | undefined, ctx: R
       'dnsAutoAllocate sets ISTIO_META_DNS_AUTO_ALLOCATE, which Istio deprecates since 1.25: istiod itself gives ServiceEntries without addresses one (PILOT_ENABLE_IP_AUTOALLOCATE, on by default) and DNS proxying answers with it; remove dnsAutoAllocate',
     );
   }
+  for (const key of Object.keys(m.proxyConfig?.proxyMetadata ?? {})) {
+    const owner = MESH_SETTINGS_PROXY_METADATA[key] ?? WIRING_PROXY_METADATA[key];
+    if (owner) ctx.fail(['mesh', 'proxyConfig', 'proxyMetadata', key], `proxy metadata ${key} is set by meshc from ${owner}; use that setting instead`);
+  }
   for (const key of Object.keys(m.meshConfig ?? {})) {
     if (MANAGED_FIELDS.includes(key)) {
-      ctx.fail(['mesh', 'meshConfig', key], `MeshConfig field "${key}" is set by meshc from typed settings; use those instead`);
+      const instead = key === 'defaultConfig' ? 'mesh.proxyConfig and the sidecar settings' : 'those';
+      ctx.fail(['mesh', 'meshConfig', key], `MeshConfig field "${key}" is set by meshc from typed settings; use ${instead} instead`);
     } else if (!(MESH_CONFIG_FIELDS as readonly string[]).includes(key)) {
       const hint = didYouMean(key, MESH_CONFIG_FIELDS);
       ctx.fail(['mesh', 'meshConfig', key], `unknown MeshConfig field "${key}"${hint ? `; did you mean "${hint}"?` : ''}`);
@@ -92,6 +101,7 @@ export function resolveMeshSettings(input: MeshSettingsInput | undefined, ctx: R
     accessLogging: { enabled: m.accessLogging?.enabled ?? false, encoding: m.accessLogging?.encoding ?? 'TEXT', format: m.accessLogging?.format },
     proxyStatsInclusionRegexps: m.proxyStatsInclusionRegexps ?? [],
     extensionProviders: m.extensionProviders ?? [],
+    proxyConfig: m.proxyConfig ?? {},
     meshConfig: (m.meshConfig ?? {}) as Record<string, unknown>,
   };
 }
@@ -145,12 +155,15 @@ export const MESH_SETTINGS_PROXY_METADATA: Readonly<Record<string, string>> = {
 
 /** `defaultConfig` (ProxyConfig) fields: what every proxy starts with. */
 export function meshSettingsProxyDefaults(s: MeshSettings): Record<string, unknown> {
+  const { proxyMetadata: own, ...typed } = s.proxyConfig;
   const metadata: Record<string, string> = {
+    ...own,
     ...(s.dnsProxying ? { [DNS_CAPTURE]: 'true' } : {}),
     ...(s.dnsProxying && s.dnsAutoAllocate ? { [DNS_AUTO_ALLOCATE]: 'true' } : {}),
     ...(s.idleTimeout ? { [IDLE_TIMEOUT]: s.idleTimeout } : {}),
   };
   return {
+    ...typed,
     ...(Object.keys(metadata).length ? { proxyMetadata: metadata } : {}),
     ...(s.proxyStatsInclusionRegexps.length ? { proxyStatsMatcher: { inclusionRegexps: [...s.proxyStatsInclusionRegexps] } } : {}),
   };

@@ -5,10 +5,11 @@
  */
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import type { IstioRelease } from '../catalog/versions';
+import { DEFAULT_PROXY_IMAGE, type IstioRelease } from '../catalog/versions';
 import { primaryRevision, type RevisionConfig } from '../config/resolve-istio';
 import type { ClusterConfig, SidecarSettings } from '../config/cluster-config';
 import { DEFAULT_CLUSTER_ID, proxyTemplate } from '../injection/sidecar-template';
+import { GRPC_TEMPLATES, grpcTemplate } from '../injection/grpc-templates';
 import { ProxyPorts } from '../injection/proxy-ports';
 import { toYaml } from '../render/yaml';
 import { revisionLabels, revisioned } from './metadata';
@@ -18,6 +19,11 @@ export interface SidecarInjectorConfigProps {
   readonly revision: string;
   readonly release: IstioRelease;
   readonly hub: string;
+  /**
+   * Name of the proxy image under the hub.
+   * @default proxyv2
+   */
+  readonly proxyImageName?: string;
   /**
    * Image tag of the proxy.
    * @default the release's version
@@ -49,6 +55,7 @@ export function sidecarInjectorProps(cluster: ClusterConfig, revision: RevisionC
     revision: revision.name,
     release: revision.release,
     hub: cluster.istio.hub,
+    proxyImageName: cluster.istio.proxyImageName,
     clusterId: cluster.clusterId,
     clusterDomain: cluster.clusterDomain,
     network: cluster.network,
@@ -74,6 +81,7 @@ export function injectorValues(props: SidecarInjectorConfigProps): Record<string
       logAsJson: false,
       logging: { level: 'default:info' },
       meshID: props.meshId ?? '',
+      mountMtlsCerts: s.mountMtlsCerts,
       // istiod's own default cluster id is left unset, as upstream leaves it: a set cluster name
       // makes istiod move the proxy's cluster env to the end of the list.
       multiCluster: { clusterName: props.clusterId === DEFAULT_CLUSTER_ID ? '' : props.clusterId },
@@ -86,7 +94,7 @@ export function injectorValues(props: SidecarInjectorConfigProps): Record<string
         excludeIPRanges: s.excludeOutboundIPRanges,
         excludeInboundPorts: s.excludeInboundPorts,
         excludeOutboundPorts: s.excludeOutboundPorts,
-        image: 'proxyv2',
+        image: props.proxyImageName ?? DEFAULT_PROXY_IMAGE,
         includeIPRanges: s.includeOutboundIPRanges,
         includeInboundPorts: s.includeInboundPorts,
         includeOutboundPorts: '',
@@ -120,7 +128,12 @@ export function injectorConfig(sidecar: SidecarSettings): Record<string, unknown
     neverInjectSelector: sidecar.neverInjectSelector,
     injectedAnnotations: {},
     defaultTemplates: ['sidecar'],
-    templates: { sidecar: proxyTemplate('sidecar'), gateway: proxyTemplate('gateway') },
+    templates: {
+      ...sidecar.templates,
+      sidecar: proxyTemplate('sidecar'),
+      gateway: proxyTemplate('gateway'),
+      ...Object.fromEntries(GRPC_TEMPLATES.map((name) => [name, grpcTemplate(name)])),
+    },
   };
 }
 

@@ -35,6 +35,7 @@ export const GATEWAY_TEMPLATE_ENV_SOURCES: Readonly<Record<string, string>> = {
   ISTIO_META_MESH_ID: '`meshId` (a member of `meshes`: the mesh\'s name)',
   TRUST_DOMAIN: '`trustDomain`',
   ISTIO_META_NETWORK: '`network`',
+  ISTIO_BOOTSTRAP_OVERRIDE: 'the pod\'s `sidecar.istio.io/bootstrapOverride` annotation',
 };
 
 /** Every name meshc sets on a gateway's proxy, by the setting it comes from. */

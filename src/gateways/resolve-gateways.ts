@@ -130,8 +130,17 @@ const MANAGED_LABELS: readonly string[] = [
  * `istio` is undefined when the cluster's `istio:` section failed to resolve: the gateways are
  * still checked, and the cluster is not rendered anyway.
  */
-export function resolveGateways(input: GatewaysInput | undefined, ctx: ResolveContext, istio: IstioInstall | undefined): GatewaysConfig {
-  const fleet = { numTrustedProxies: input?.numTrustedProxies ?? 0, forwardClientCertDetails: input?.forwardClientCertDetails };
+/**
+ * `meshProxyMetadata`: names the fleet's `mesh.proxyConfig.proxyMetadata` gives every proxy, which
+ * a gateway's own proxyEnv would fight.
+ */
+export function resolveGateways(
+  input: GatewaysInput | undefined,
+  ctx: ResolveContext,
+  istio: IstioInstall | undefined,
+  meshProxyMetadata: readonly string[] = [],
+): GatewaysConfig {
+  const fleet = { numTrustedProxies: input?.numTrustedProxies ?? 0, forwardClientCertDetails: input?.forwardClientCertDetails, meshProxyMetadata };
   const candidates: Candidate[] = GATEWAY_KINDS.map((role) => {
     const raw = deepMerge<BuiltinGatewayInput>(DEFAULTS[role], input?.[role]);
     return { role, name: raw.name!, raw };
@@ -172,7 +181,7 @@ function resolveGateway(
   g: NamedGatewayInput,
   path: string[],
   ingressNamespace: string,
-  fleet: { numTrustedProxies: number; forwardClientCertDetails?: ForwardClientCertDetails },
+  fleet: { numTrustedProxies: number; forwardClientCertDetails?: ForwardClientCertDetails; meshProxyMetadata: readonly string[] },
   ctx: ResolveContext,
   istio: IstioInstall | undefined,
 ): GatewaySettings {
@@ -219,7 +228,7 @@ function resolveGateway(
 
   const proxyEnv = { ...(g.proxyEnv ?? {}) };
   for (const key of Object.keys(proxyEnv)) {
-    const source = GATEWAY_MANAGED_PROXY_ENV.get(key);
+    const source = GATEWAY_MANAGED_PROXY_ENV.get(key) ?? (fleet.meshProxyMetadata.includes(key) ? '`mesh.proxyConfig.proxyMetadata`' : undefined);
     if (source !== undefined) fail(['proxyEnv', key], `proxy env ${key} is set by meshc from ${source} and cannot be overridden`);
   }
 
@@ -277,7 +286,7 @@ export function resolveFleetGateway(spec: FleetGatewaySpec, ctx: ResolveContext,
       ...(spec.externalTrafficPolicy ? { externalTrafficPolicy: spec.externalTrafficPolicy } : {}),
     },
   });
-  const fleet = { numTrustedProxies: meshWide.numTrustedProxies, forwardClientCertDetails: meshWide.forwardClientCertDetails };
+  const fleet = { numTrustedProxies: meshWide.numTrustedProxies, forwardClientCertDetails: meshWide.forwardClientCertDetails, meshProxyMetadata: [] };
   const g = resolveGateway(spec.role, spec.name, raw, ['gateways'], spec.namespace, fleet, ctx, istio);
   return { ...g, proxyEnv: { ...(spec.proxyEnv ?? {}) } };
 }

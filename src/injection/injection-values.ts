@@ -19,6 +19,7 @@ export const V = {
   forceApplyIptables: '$.Values.global.proxy_init.forceApplyIptables',
   tokenAudience: '$.Values.global.sds.token.aud',
   revision: '$.Values.revision',
+  mountMtlsCerts: '$.Values.global.mountMtlsCerts',
   cniEnabled: '$.Values.pilot.cni.enabled',
   cniProvider: '$.Values.pilot.cni.provider',
   proxy: {

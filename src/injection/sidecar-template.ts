@@ -21,78 +21,62 @@ import {
   list,
   lit,
   map,
-  num,
   text,
   when,
 } from './template-ast';
 import { V } from './injection-values';
-import { IstiodPorts } from '../control-plane/ports';
 import { PROXY_UID, ProxyPorts } from './proxy-ports';
+import {
+  DEFAULT_CLUSTER_ID,
+  MULTUS_NETWORKS,
+  PROXY,
+  PodAnnotations,
+  PodLabels,
+  ProxyMetadataKeys,
+  agentLogLevel,
+  annotatedOrValue,
+  annotation,
+  envField,
+  envResource,
+  envValue,
+  excludedInbound,
+  firstOf,
+  healthProbe,
+  imagePullPolicy,
+  interceptionMode,
+  isSet,
+  podLabel,
+  proxyImage,
+  proxyMetadata,
+  proxyMetadataEnv,
+  q,
+  canonicalLabels,
+  kubectlDefault,
+  readinessEntries,
+  resources,
+  seccomp,
+  statusPort,
+  userEntries,
+  caEnv,
+  localhostProbesEnv,
+  meshIdentityEnv,
+  podEnv,
+  workloadEnv,
+} from './template-parts';
 
-/** The cluster id istiod and its proxies assume when none is configured. */
-export const DEFAULT_CLUSTER_ID = 'Kubernetes';
-
-/** Pod annotations the templates read. */
-export const PodAnnotations = {
-  proxyCPU: 'sidecar.istio.io/proxyCPU',
-  proxyMemory: 'sidecar.istio.io/proxyMemory',
-  proxyCPULimit: 'sidecar.istio.io/proxyCPULimit',
-  proxyMemoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
-  proxyImage: 'sidecar.istio.io/proxyImage',
-  logLevel: 'sidecar.istio.io/logLevel',
-  componentLogLevel: 'sidecar.istio.io/componentLogLevel',
-  interceptionMode: 'sidecar.istio.io/interceptionMode',
-  statusPort: 'status.sidecar.istio.io/port',
-  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
-  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
-  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
-  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
-  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
-  kubevirtInterfaces: 'traffic.sidecar.istio.io/kubevirtInterfaces',
-  excludeInterfaces: 'traffic.sidecar.istio.io/excludeInterfaces',
-  readinessInitialDelaySeconds: 'readiness.status.sidecar.istio.io/initialDelaySeconds',
-  readinessPeriodSeconds: 'readiness.status.sidecar.istio.io/periodSeconds',
-  readinessFailureThreshold: 'readiness.status.sidecar.istio.io/failureThreshold',
-  defaultContainer: 'kubectl.kubernetes.io/default-container',
-  defaultLogsContainer: 'kubectl.kubernetes.io/default-logs-container',
-} as const;
-
-/** Labels the templates read or add. */
-const PodLabels = {
-  tlsMode: 'security.istio.io/tlsMode',
-  canonicalName: 'service.istio.io/canonical-name',
-  canonicalRevision: 'service.istio.io/canonical-revision',
-  appName: 'app.kubernetes.io/name',
-  appVersion: 'app.kubernetes.io/version',
-  network: 'topology.istio.io/network',
-} as const;
-
-const PROXY = 'istio-proxy';
-const MULTUS_NETWORKS = 'k8s.v1.cni.cncf.io/networks';
-
-// ---- expression helpers ---------------------------------------------------------------------
-
-const q = (s: string) => JSON.stringify(s);
-/** The pod annotation, or `fallback` when the pod does not set it. */
-const annotation = (name: string, fallback: GoExpr) => `annotation $.ObjectMeta ${q(name)} ${fallback}`;
-const isSet = (name: string) => `isset $.ObjectMeta.Annotations ${q(name)}`;
-const podLabel = (name: string) => `index $.ObjectMeta.Labels ${q(name)}`;
-/** First non-empty of the expressions. */
-const firstOf = (...exprs: GoExpr[]): GoExpr => exprs.reduceRight((acc, e) => `valueOrDefault (${e}) (${acc})`);
-
-const proxyImage = annotation(PodAnnotations.proxyImage, '$.ProxyImage');
-const interceptionMode = annotation(PodAnnotations.interceptionMode, '$.ProxyConfig.InterceptionMode');
-const statusPort = annotation(PodAnnotations.statusPort, V.proxy.statusPort);
-const excludedInbound = `excludeInboundPort (${statusPort}) (${annotation(PodAnnotations.excludeInboundPorts, V.proxy.excludeInboundPorts)})`;
-/** The annotation when set, else the value when non-empty. */
-const annotatedOrValue = (name: string, value: GoExpr) => `or (${isSet(name)}) (ne (valueOrDefault ${value} "") "")`;
+export { DEFAULT_CLUSTER_ID, PodAnnotations } from './template-parts';
 
 /**
- * Variables computed once per pod: the app containers (every container but the proxy), the
- * first of them (kubectl's default), and their ports as the proxy's ISTIO_META_POD_PORTS.
+ * Variables computed once per pod: whether the proxy is a native sidecar, whether it intercepts
+ * with TPROXY, the app containers (every container but the proxy), the first of them (kubectl's
+ * default), and their ports as the proxy's ISTIO_META_POD_PORTS.
  */
-const PREAMBLE = [
+export const PREAMBLE = [
+  // The pod's annotation decides over the mesh default, in either direction.
+  `$native := ne (valueOrDefault (index $.ObjectMeta.Annotations ${q(PodAnnotations.nativeSidecar)}) (printf "%t" $.NativeSidecars)) "false"`,
+  `$tproxy := eq (${interceptionMode}) "TPROXY"`,
+  // Binding ports below 1024 needs the capability, which only root keeps; only a pod asks for it.
+  `$capNetBindService := eq (${annotation(PodAnnotations.capNetBindService, '"false"')}) "true"`,
   '$appNames := ""',
   '$firstApp := ""',
   '$podPorts := "["',
@@ -111,35 +95,16 @@ const PREAMBLE = [
 
 export type ProxyKind = 'sidecar' | 'gateway';
 
-function envValue(name: string, value: Node): Item {
-  return item(map({ name: lit(name), value }));
-}
-function envField(name: string, fieldPath: string): Item {
-  return item(map({ name: lit(name), valueFrom: map({ fieldRef: map({ fieldPath: lit(fieldPath) }) }) }));
-}
-function envResource(name: string, resource: string): Item {
-  return item(map({ name: lit(name), valueFrom: map({ resourceFieldRef: map({ divisor: lit('1'), resource: lit(resource) }) }) }));
-}
-/** `proxy.istio.io/config` and mesh proxyMetadata, passed to the proxy and the iptables setup. */
-function proxyMetadataEnv(): Item {
-  return eachItem('$.ProxyConfig.ProxyMetadata', '$k, $v', [item(map({ name: expr('$k'), value: expr('$v') }))]);
-}
+const OTEL_RESOURCE_ATTRIBUTES = 'otelResourceAttributes $.MeshConfig $.ObjectMeta.Annotations $.ObjectMeta.Labels $.DeploymentMeta.Namespace $.Spec.Containers';
+const CUSTOM_BOOTSTRAP_DIR = '/etc/istio/custom-bootstrap';
 
 /** The proxy's environment: identity, discovery, resource limits and workload metadata. */
 function proxyEnv(kind: ProxyKind): Item[] {
   const appContainers = envValue('ISTIO_META_APP_CONTAINERS', expr('$appNames'));
-  const trustDomain = '$.MeshConfig.TrustDomain';
   return [
-    envValue('PILOT_CERT_PROVIDER', expr(V.pilotCertProvider)),
-    envValue(
-      'CA_ADDR',
-      expr(firstOf(V.caAddress, `print "istiod" $revisionSuffix "." ${V.istioNamespace} ".svc:${IstiodPorts.TLS_XDS}"`)),
-    ),
-    envField('POD_NAME', 'metadata.name'),
-    envField('POD_NAMESPACE', 'metadata.namespace'),
-    envField('INSTANCE_IP', 'status.podIP'),
-    envField('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
-    envField('HOST_IP', 'status.hostIP'),
+    ...(kind === 'sidecar' ? [localhostProbesEnv()] : []),
+    ...caEnv(),
+    ...podEnv(),
     envResource('ISTIO_CPU_LIMIT', 'limits.cpu'),
     envValue('PROXY_CONFIG', text('{{ protoToJSON $.ProxyConfig }}\n')),
     envValue('ISTIO_META_POD_PORTS', expr('$podPorts')),
@@ -150,18 +115,11 @@ function proxyEnv(kind: ProxyKind): Item[] {
     envValue('ISTIO_META_CLUSTER_ID', expr(firstOf(V.clusterName, JSON.stringify(DEFAULT_CLUSTER_ID)))),
     envField('ISTIO_META_NODE_NAME', 'spec.nodeName'),
     envValue('ISTIO_META_INTERCEPTION_MODE', expr(interceptionMode)),
-    when('$.DeploymentMeta.Name', [envValue('ISTIO_META_WORKLOAD_NAME', expr('$.DeploymentMeta.Name'))]),
-    when('and $.TypeMeta.APIVersion $.DeploymentMeta.Name', [
-      envValue(
-        'ISTIO_META_OWNER',
-        text(
-          'kubernetes://apis/{{ $.TypeMeta.APIVersion }}/namespaces/{{ valueOrDefault $.DeploymentMeta.Namespace "default" }}/' +
-            '{{ toLower $.TypeMeta.Kind }}s/{{ $.DeploymentMeta.Name }}',
-        ),
-      ),
-    ]),
-    when(`or ${V.meshID} ${trustDomain}`, [envValue('ISTIO_META_MESH_ID', expr(firstOf(V.meshID, trustDomain)))]),
-    when(trustDomain, [envValue('TRUST_DOMAIN', expr(trustDomain))]),
+    ...workloadEnv(),
+    when(isSet(PodAnnotations.bootstrapOverride), [envValue('ISTIO_BOOTSTRAP_OVERRIDE', lit(`${CUSTOM_BOOTSTRAP_DIR}/custom_bootstrap.json`))]),
+    ...meshIdentityEnv(),
+    // istiod's own function: resource attributes for OpenTelemetry providers that ask for semantic conventions.
+    ...(kind === 'sidecar' ? [when(OTEL_RESOURCE_ATTRIBUTES, [envValue('OTEL_RESOURCE_ATTRIBUTES', expr(OTEL_RESOURCE_ATTRIBUTES))])] : []),
     when(V.network, [envValue('ISTIO_META_NETWORK', expr(V.network))]),
     when('$.ProxyConfig.ProxyMetadata', [proxyMetadataEnv()]),
   ];
@@ -186,36 +144,6 @@ export function proxyEnvNames(kind: ProxyKind): string[] {
   return names;
 }
 
-/** Proxy resources: the four annotations replace the fleet's sidecar resources as a whole. */
-function resources(): Entry {
-  const anyAnnotation = `or (${isSet(PodAnnotations.proxyCPU)}) (${isSet(PodAnnotations.proxyMemory)}) (${isSet(PodAnnotations.proxyCPULimit)}) (${isSet(PodAnnotations.proxyMemoryLimit)})`;
-  const fromAnnotations = (key: 'cpu' | 'memory', name: string): Entry =>
-    when(isSet(name), [entry(key, expr(`index $.ObjectMeta.Annotations ${q(name)}`))]);
-  return when(
-    anyAnnotation,
-    [
-      entry(
-        'resources',
-        map([
-          when(`or (${isSet(PodAnnotations.proxyCPU)}) (${isSet(PodAnnotations.proxyMemory)})`, [
-            entry('requests', map([fromAnnotations('cpu', PodAnnotations.proxyCPU), fromAnnotations('memory', PodAnnotations.proxyMemory)])),
-          ]),
-          when(`or (${isSet(PodAnnotations.proxyCPULimit)}) (${isSet(PodAnnotations.proxyMemoryLimit)})`, [
-            entry(
-              'limits',
-              map([fromAnnotations('cpu', PodAnnotations.proxyCPULimit), fromAnnotations('memory', PodAnnotations.proxyMemoryLimit)]),
-            ),
-          ]),
-        ]),
-      ),
-    ],
-    [when(V.proxy.resources, [entry('resources', expr(V.proxy.resources))])],
-  );
-}
-
-const imagePullPolicy = (): Entry => when(V.imagePullPolicy, [entry('imagePullPolicy', expr(V.imagePullPolicy))]);
-const seccomp = (): Entry => when(V.proxy.seccompProfile, [entry('seccompProfile', expr(V.proxy.seccompProfile))]);
-
 /** The container that sets up traffic redirection (iptables), or only validates it under Istio CNI. */
 function trafficInitContainer(): Item {
   const portsFlag = (flag: string, annotationName: string, value: GoExpr): Item =>
@@ -229,7 +157,8 @@ function trafficInitContainer(): Item {
     '-z',
     String(ProxyPorts.INBOUND),
     '-u',
-    String(PROXY_UID),
+    // Under TPROXY the proxy runs as root and is told apart by its group; else by its user (OpenShift: the namespace's).
+    when('$tproxy', [item(lit(String(PROXY_UID)))], [item(expr('printf "%d" $.ProxyUID'))]),
     '-m',
     expr(interceptionMode),
     '-i',
@@ -239,12 +168,16 @@ function trafficInitContainer(): Item {
     '-b',
     expr(annotation(PodAnnotations.includeInboundPorts, V.proxy.includeInboundPorts)),
     '-d',
-    text(`${ProxyPorts.ENVOY_PROMETHEUS},${ProxyPorts.HEALTH},{{ ${excludedInbound} }}`),
+    when(excludedInbound, [item(text(`${ProxyPorts.ENVOY_PROMETHEUS},${ProxyPorts.HEALTH},{{ ${excludedInbound} }}`))], [
+      item(lit(`${ProxyPorts.ENVOY_PROMETHEUS},${ProxyPorts.HEALTH}`)),
+    ]),
     portsFlag('-q', PodAnnotations.includeOutboundPorts, V.proxy.includeOutboundPorts),
     portsFlag('-o', PodAnnotations.excludeOutboundPorts, V.proxy.excludeOutboundPorts),
-    flagFromAnnotation('-k', PodAnnotations.kubevirtInterfaces),
+    when(isSet(PodAnnotations.rerouteVirtualInterfaces), [flagFromAnnotation('-k', PodAnnotations.rerouteVirtualInterfaces)], [
+      flagFromAnnotation('-k', PodAnnotations.kubevirtInterfaces),
+    ]),
     flagFromAnnotation('-c', PodAnnotations.excludeInterfaces),
-    text(`--log_output_level={{ ${V.logLevel} }}`),
+    text(`--log_output_level={{ ${agentLogLevel} }}`),
     when(V.forceApplyIptables, [item(lit('--force-apply'))]),
     when(V.nativeNftables, [item(lit('--native-nftables'))]),
     when(V.cniEnabled, [item(lit('--run-validation')), item(lit('--skip-rule-apply'))]),
@@ -256,9 +189,13 @@ function trafficInitContainer(): Item {
       entry('capabilities', cni ? map({ drop: list(['ALL']) }) : map({ add: list(['NET_ADMIN', 'NET_RAW']), drop: list(['ALL']) })),
       entry('privileged', cni ? lit(false) : expr(V.proxy.privileged)),
       entry('readOnlyRootFilesystem', lit(cni)),
-      entry('runAsGroup', lit(cni ? PROXY_UID : 0)),
+      ...(cni
+        ? [when('$tproxy', [entry('runAsGroup', PROXY_UID)], [entry('runAsGroup', expr('$.ProxyGID'))])]
+        : [entry('runAsGroup', 0)]),
       entry('runAsNonRoot', lit(cni)),
-      entry('runAsUser', lit(cni ? PROXY_UID : 0)),
+      ...(cni
+        ? [when('$tproxy', [entry('runAsUser', PROXY_UID)], [entry('runAsUser', expr('$.ProxyUID'))])]
+        : [entry('runAsUser', 0)]),
       seccomp(),
     ]);
   return item(
@@ -274,20 +211,13 @@ function trafficInitContainer(): Item {
   );
 }
 
-const healthProbe = (extra: Entry[]): Node =>
-  map([entry('httpGet', map({ path: '/healthz/ready', port: ProxyPorts.HEALTH })), ...extra]);
-
 /** The proxy container itself. */
 function proxyContainer(kind: ProxyKind): Node {
-  const readinessExtra: Entry[] = [
-    when(`ne (${annotation(PodAnnotations.readinessInitialDelaySeconds, V.proxy.readinessInitialDelaySeconds)}) "0"`, [
-      entry('initialDelaySeconds', num(annotation(PodAnnotations.readinessInitialDelaySeconds, V.proxy.readinessInitialDelaySeconds))),
-    ]),
-    entry('periodSeconds', num(annotation(PodAnnotations.readinessPeriodSeconds, V.proxy.readinessPeriodSeconds))),
-    entry('timeoutSeconds', 3),
-    entry('failureThreshold', num(annotation(PodAnnotations.readinessFailureThreshold, V.proxy.readinessFailureThreshold))),
-  ];
-  const volumeMounts = (kind === 'sidecar' ? SIDECAR_MOUNTS : GATEWAY_MOUNTS).map(([name, mountPath]) => item(map({ name, mountPath })));
+  const volumeMounts = (kind === 'sidecar' ? SIDECAR_MOUNTS : GATEWAY_MOUNTS).flatMap(([name, mountPath]) => [
+    item(map({ name, mountPath })),
+    ...(name === 'istio-data' ? [when(isSet(PodAnnotations.bootstrapOverride), [item(map({ name: CUSTOM_BOOTSTRAP, mountPath: CUSTOM_BOOTSTRAP_DIR }))])] : []),
+    ...(name === 'istio-token' ? [when(V.mountMtlsCerts, [item(map({ name: MTLS_CERTS, mountPath: '/etc/certs/', readOnly: true }))])] : []),
+  ]);
   const hold = '$.ProxyConfig.HoldApplicationUntilProxyStarts.GetValue';
   return map([
     entry('name', PROXY),
@@ -302,7 +232,7 @@ function proxyContainer(kind: ProxyKind): Node {
         text(`$(POD_NAMESPACE).svc.{{ ${V.proxy.clusterDomain} }}`),
         text(`--proxyLogLevel={{ ${annotation(PodAnnotations.logLevel, V.proxy.logLevel)} }}`),
         text(`--proxyComponentLogLevel={{ ${annotation(PodAnnotations.componentLogLevel, V.proxy.componentLogLevel)} }}`),
-        text(`--log_output_level={{ ${V.logLevel} }}`),
+        text(`--log_output_level={{ ${agentLogLevel} }}`),
         when(V.logAsJson, [item(lit('--log_as_json'))]),
       ]),
     ),
@@ -310,19 +240,19 @@ function proxyContainer(kind: ProxyKind): Node {
     ...(kind === 'sidecar'
       ? [
           // Native sidecars drain on preStop; classic ones hold the app until the proxy is ready.
-          when(`or $.NativeSidecars (${hold})`, [
+          when(`or $native (${hold})`, [
             entry(
               'lifecycle',
               map([
-                when(`and (not $.NativeSidecars) (${hold})`, [
+                when(`and (not $native) (${hold})`, [
                   entry('postStart', map({ exec: map({ command: list(['pilot-agent', 'wait']) }) })),
                 ]),
-                when('$.NativeSidecars', [
+                when('$native', [
                   entry(
                     'preStop',
                     map({
                       exec: map({
-                        command: list(['pilot-agent', 'request', `--debug-port=${ProxyPorts.STATUS}`, 'POST', 'drain']),
+                        command: list(['pilot-agent', 'request', text(`--debug-port={{ ${statusPort} }}`), 'POST', 'drain']),
                       }),
                     }),
                   ),
@@ -333,41 +263,78 @@ function proxyContainer(kind: ProxyKind): Node {
         ]
       : []),
     entry('ports', list([map({ containerPort: ProxyPorts.ENVOY_PROMETHEUS, protocol: 'TCP', name: 'http-envoy-prom' })])),
-    entry('readinessProbe', healthProbe(readinessExtra)),
-    ...(kind === 'sidecar'
-      ? [
-          when(V.proxy.startupProbeEnabled, [
-            entry(
-              'startupProbe',
-              healthProbe([
-                entry('periodSeconds', 1),
-                entry('timeoutSeconds', 3),
-                entry('failureThreshold', expr(V.proxy.startupProbeFailureThreshold)),
-              ]),
-            ),
-          ]),
-        ]
-      : []),
+    // Status port 0 turns the agent's status server off, and with it the proxy's probes.
+    when(`ne (${statusPort}) "0"`, [
+      entry('readinessProbe', healthProbe(readinessEntries)),
+      ...(kind === 'sidecar'
+        ? [
+            when(V.proxy.startupProbeEnabled, [
+              entry(
+                'startupProbe',
+                healthProbe([
+                  entry('periodSeconds', 1),
+                  entry('timeoutSeconds', 3),
+                  entry('failureThreshold', expr(V.proxy.startupProbeFailureThreshold)),
+                ]),
+              ),
+            ]),
+          ]
+        : []),
+    ]),
     // A gateway's resources are its Deployment's business: the template leaves them alone.
-    ...(kind === 'sidecar' ? [resources(), when('$.NativeSidecars', [entry('restartPolicy', 'Always')])] : []),
+    ...(kind === 'sidecar' ? [resources(), when('$native', [entry('restartPolicy', 'Always')])] : []),
     entry(
       'securityContext',
-      kind === 'sidecar'
-        ? map([
-            entry('allowPrivilegeEscalation', expr(V.proxy.privileged)),
-            when(`eq (${interceptionMode}) "TPROXY"`, [entry('capabilities', map({ add: list(['NET_ADMIN']), drop: list(['ALL']) }))], [
-              entry('capabilities', map({ drop: list(['ALL']) })),
-            ]),
-            entry('privileged', expr(V.proxy.privileged)),
-            entry('readOnlyRootFilesystem', true),
-            entry('runAsGroup', PROXY_UID),
-            entry('runAsNonRoot', true),
-            entry('runAsUser', PROXY_UID),
-            seccomp(),
-          ])
-        : map({ runAsGroup: PROXY_UID, runAsUser: PROXY_UID }),
+      kind === 'sidecar' ? sidecarSecurityContext() : map({ runAsGroup: expr('$.ProxyGID'), runAsUser: expr('$.ProxyUID') }),
     ),
-    entry('volumeMounts', list(volumeMounts)),
+    entry('volumeMounts', list([...volumeMounts, ...(kind === 'sidecar' ? [userEntries(PodAnnotations.userVolumeMount)] : [])])),
+  ]);
+}
+
+/**
+ * The proxy's security context: restricted, as the namespace's UID (OpenShift) or 1337, except
+ * where the proxy itself needs root: TPROXY interception (NET_ADMIN) and ports below 1024
+ * (NET_BIND_SERVICE), the documented exceptions (docs/injection.md), and iptables trace logging.
+ */
+function sidecarSecurityContext(): Node {
+  const rootCapabilities = `or $tproxy $capNetBindService`;
+  return map([
+    when(
+      `eq (${proxyMetadata(ProxyMetadataKeys.iptablesTraceLogging)}) "true"`,
+      [
+        entry('allowPrivilegeEscalation', true),
+        entry('capabilities', map({ add: list(['NET_ADMIN']), drop: list(['ALL']) })),
+        entry('privileged', true),
+        entry('readOnlyRootFilesystem', true),
+        entry('runAsGroup', expr('$.ProxyGID')),
+        entry('runAsNonRoot', false),
+        entry('runAsUser', 0),
+      ],
+      [
+        entry('allowPrivilegeEscalation', expr(V.proxy.privileged)),
+        when(
+          rootCapabilities,
+          [
+            entry(
+              'capabilities',
+              map({
+                add: list([when('$tproxy', [item(lit('NET_ADMIN'))]), when('$capNetBindService', [item(lit('NET_BIND_SERVICE'))])]),
+                drop: list(['ALL']),
+              }),
+            ),
+          ],
+          [entry('capabilities', map({ drop: list(['ALL']) }))],
+        ),
+        entry('privileged', expr(V.proxy.privileged)),
+        entry('readOnlyRootFilesystem', true),
+        when(
+          rootCapabilities,
+          [entry('runAsGroup', PROXY_UID), entry('runAsNonRoot', false), entry('runAsUser', 0)],
+          [entry('runAsGroup', expr('$.ProxyGID')), entry('runAsNonRoot', true), entry('runAsUser', expr('$.ProxyUID'))],
+        ),
+      ],
+    ),
+    seccomp(),
   ]);
 }
 
@@ -383,6 +350,9 @@ const SIDECAR_MOUNTS: [string, string][] = [
   ['istio-podinfo', '/etc/istio/pod'],
 ];
 const GATEWAY_MOUNTS = SIDECAR_MOUNTS.filter(([name]) => name !== 'istio-ca-crl');
+const CUSTOM_BOOTSTRAP = 'custom-bootstrap-volume';
+/** Istio's legacy per-account certificate Secret (`global.mountMtlsCerts`), for applications that read certificates from files. */
+const MTLS_CERTS = 'istio-certs';
 
 function volumes(kind: ProxyKind): Node {
   const emptyDir = (name: string, withSource: boolean) => (withSource ? map({ name, emptyDir: map({}) }) : map({ name }));
@@ -390,6 +360,9 @@ function volumes(kind: ProxyKind): Node {
     map({ name: 'workload-socket' }),
     emptyDir('credential-socket', kind === 'gateway'),
     emptyDir('workload-certs', kind === 'gateway'),
+    when(isSet(PodAnnotations.bootstrapOverride), [
+      item(map({ name: CUSTOM_BOOTSTRAP, configMap: map({ name: expr(`index $.ObjectMeta.Annotations ${q(PodAnnotations.bootstrapOverride)}`) }) })),
+    ]),
     map({ name: 'istio-envoy', emptyDir: map({ medium: 'Memory' }) }),
     map({ name: 'istio-data', emptyDir: map({}) }),
     map({
@@ -411,27 +384,28 @@ function volumes(kind: ProxyKind): Node {
     }),
     map({ name: 'istiod-ca-cert', configMap: map({ name: 'istio-ca-root-cert' }) }),
     ...(kind === 'sidecar' ? [map({ name: 'istio-ca-crl', configMap: map({ name: 'istio-ca-crl', optional: true }) })] : []),
+    when(V.mountMtlsCerts, [
+      item(map({ name: MTLS_CERTS, secret: map({ optional: true, secretName: expr('print "istio." (valueOrDefault $.Spec.ServiceAccountName "default")') }) })),
+    ]),
+    ...(kind === 'sidecar' ? [userEntries(PodAnnotations.userVolume)] : []),
   ]);
 }
 
 function labels(kind: ProxyKind): Node {
   return map([
-    ...(kind === 'sidecar' ? [entry(PodLabels.tlsMode, expr(firstOf(podLabel(PodLabels.tlsMode), '"istio"')))] : []),
-    entry(
-      PodLabels.canonicalName,
-      expr(firstOf(podLabel(PodLabels.canonicalName), podLabel(PodLabels.appName), podLabel('app'), '$.DeploymentMeta.Name')),
-    ),
-    entry(
-      PodLabels.canonicalRevision,
-      expr(firstOf(podLabel(PodLabels.canonicalRevision), podLabel(PodLabels.appVersion), podLabel('version'), '"latest"')),
-    ),
+    ...(kind === 'sidecar'
+      ? [
+          entry(PodLabels.tlsMode, expr(firstOf(podLabel(PodLabels.tlsMode), '"istio"'))),
+          when(`eq (${proxyMetadata(ProxyMetadataKeys.enableHbone)}) "true"`, [entry(PodLabels.tunnel, expr(firstOf(podLabel(PodLabels.tunnel), '"http"')))]),
+        ]
+      : []),
+    ...canonicalLabels(),
     when(V.network, [entry(PodLabels.network, expr(firstOf(podLabel(PodLabels.network), V.network)))]),
   ]);
 }
 
 function annotations(kind: ProxyKind): Node {
   if (kind === 'gateway') return map([entry('istio.io/rev', expr(firstOf('$.Revision', '"default"')))]);
-  const kubectlDefault = (name: string) => when(`and $firstApp (not (${isSet(name)}))`, [entry(name, expr('$firstApp'))]);
   const nonEmpty = (name: string, value: GoExpr): Entry =>
     when(`ne (${annotation(name, value)}) ""`, [entry(name, expr(annotation(name, value)))]);
   // The CNI node agent reads the redirection settings from these annotations.
@@ -454,6 +428,9 @@ function annotations(kind: ProxyKind): Node {
     when(isSet(PodAnnotations.kubevirtInterfaces), [
       entry(PodAnnotations.kubevirtInterfaces, expr(`index $.ObjectMeta.Annotations ${q(PodAnnotations.kubevirtInterfaces)}`)),
     ]),
+    when(isSet(PodAnnotations.rerouteVirtualInterfaces), [
+      entry(PodAnnotations.rerouteVirtualInterfaces, expr(`index $.ObjectMeta.Annotations ${q(PodAnnotations.rerouteVirtualInterfaces)}`)),
+    ]),
     when(isSet(PodAnnotations.excludeInterfaces), [
       entry(PodAnnotations.excludeInterfaces, expr(`index $.ObjectMeta.Annotations ${q(PodAnnotations.excludeInterfaces)}`)),
     ]),
@@ -473,13 +450,13 @@ export function proxyTemplateModel(kind: ProxyKind): Node {
     kind === 'sidecar'
       ? [
           // Emitted only when non-empty: a null list in the patch would delete the pod's own init containers.
-          when(`or (${withTrafficInit}) $.NativeSidecars`, [
+          when(`or (${withTrafficInit}) $native`, [
             entry(
               'initContainers',
-              list([when(withTrafficInit, [trafficInitContainer()]), when('$.NativeSidecars', [item(proxyContainer('sidecar'))])]),
+              list([when(withTrafficInit, [trafficInitContainer()]), when('$native', [item(proxyContainer('sidecar'))])]),
             ),
           ]),
-          when('not $.NativeSidecars', [entry('containers', list([proxyContainer('sidecar')]))]),
+          when('not $native', [entry('containers', list([proxyContainer('sidecar')]))]),
         ]
       : [
           entry('containers', list([proxyContainer('gateway')])),
